@@ -1,0 +1,77 @@
+"""build_application(settings, catalog) -> the configured python-telegram-bot Application."""
+
+import logging
+import warnings
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
+from telegram.warnings import PTBUserWarning
+
+from bot.commands import publish_commands
+from bot.context import BotContext, MahallehApplication
+from bot.handlers import admin, common, onboarding, preferences
+from bot.jalali import utc_now
+from bot.persistence import SQLitePersistence
+from bot.polling import ResilientBot
+from bot.storage import Clock, Storage
+from config.catalog import Catalog
+from config.settings import Settings
+
+_LOGGER = logging.getLogger(__name__)
+
+# A CallbackQueryHandler inside a per-chat conversation is what we want (one flow per resident).
+warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+
+
+def build_application(
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock = utc_now,
+) -> MahallehApplication:
+    """The whole bot. `request` replaces the HTTP layer (tests); `clock` replaces UTC now."""
+    storage = Storage(settings.database_path, clock)
+    bot = ResilientBot(
+        token=settings.bot_token.get_secret_value(),
+        base_url=settings.bot_api_url,
+        base_file_url=settings.bot_file_url,
+        request=request or HTTPXRequest(connection_pool_size=16),
+        get_updates_request=request or HTTPXRequest(),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            tzinfo=ZoneInfo(settings.timezone),
+        ),
+        rate_limiter=AIORateLimiter(),
+    )
+    ttl = timedelta(hours=settings.conversation_ttl_hours)
+    application = (
+        ApplicationBuilder()
+        .application_class(
+            MahallehApplication,
+            kwargs={"settings": settings, "catalog": catalog, "storage": storage},
+        )
+        .bot(bot)
+        .persistence(SQLitePersistence(storage, idle_ttl=ttl))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .build()
+    )
+    for handler in (
+        *onboarding.handlers(conversation_timeout=ttl.total_seconds()),
+        *preferences.handlers(),
+        *admin.handlers(),
+        *common.handlers(),
+    ):
+        application.add_handler(handler)
+    application.add_error_handler(common.on_error)
+    return application
+
+
+async def _post_init(application: MahallehApplication) -> None:
+    await publish_commands(application.bot, application.storage, application.settings.admin_ids)

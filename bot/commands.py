@@ -1,0 +1,63 @@
+"""The bot's command menu: Persian descriptions for residents, a larger menu for staff.
+
+Telegram-compatible servers (Bale) may refuse these calls: each is best effort, logged, never fatal.
+"""
+
+import logging
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+from telegram.error import TelegramError
+
+from bot import texts_fa
+from bot.storage import Storage
+
+_LOGGER = logging.getLogger(__name__)
+
+RESIDENT_COMMANDS = (
+    BotCommand("start", texts_fa.COMMAND_START),
+    BotCommand("help", texts_fa.COMMAND_HELP),
+    BotCommand("cancel", texts_fa.COMMAND_CANCEL),
+    BotCommand("myid", texts_fa.COMMAND_MYID),
+)
+STAFF_COMMANDS = (*RESIDENT_COMMANDS, BotCommand("chatid", texts_fa.COMMAND_CHATID))
+ADMIN_COMMANDS = (
+    *STAFF_COMMANDS,
+    BotCommand("grant", texts_fa.COMMAND_GRANT),
+    BotCommand("revoke", texts_fa.COMMAND_REVOKE),
+    BotCommand("staff", texts_fa.COMMAND_STAFF),
+)
+
+
+async def _set(bot: Bot, commands: tuple[BotCommand, ...], scope: BotCommandScope) -> None:
+    # Without a language code for everyone, and again for Persian-language clients.
+    for language in (None, "fa"):
+        try:
+            await bot.set_my_commands(commands, scope=scope, language_code=language)
+        except TelegramError as exc:
+            _LOGGER.warning("set_my_commands (%s, %s) refused: %s", scope.type, language, exc)
+
+
+async def refresh_staff_commands(
+    bot: Bot, user_id: int, storage: Storage, admins: frozenset[int]
+) -> None:
+    """Give one person the menu that fits their roles now."""
+    if user_id in admins:
+        commands = ADMIN_COMMANDS
+    elif await storage.roles_of(user_id):
+        commands = STAFF_COMMANDS
+    else:
+        commands = RESIDENT_COMMANDS
+    await _set(bot, commands, BotCommandScopeChat(user_id))
+
+
+async def publish_commands(bot: Bot, storage: Storage, admins: frozenset[int]) -> None:
+    await _set(bot, RESIDENT_COMMANDS, BotCommandScopeAllPrivateChats())
+    staff_ids = {role.user_id for role in await storage.staff()} | set(admins)
+    for user_id in sorted(staff_ids):
+        await refresh_staff_commands(bot, user_id, storage, admins)

@@ -1,0 +1,110 @@
+"""The resident's settings: change neighborhood, add or remove the phone number.
+
+Adding a phone number reuses the onboarding phone step (callback `set:phadd`).
+"""
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from bot import keyboards, texts_fa
+from bot.context import BotContext
+from bot.handlers.onboarding import ADD_PHONE
+from bot.persian import isolate_ltr
+from bot.storage import Resident
+
+SHOW = "set:show"
+CHANGE_NEIGHBORHOOD = "set:nbh"
+CHOOSE_PREFIX = "set:nb:"
+REMOVE_PHONE = "set:phdel"
+
+
+def _card(context: BotContext, resident: Resident) -> tuple[str, InlineKeyboardMarkup]:
+    neighborhood = context.catalog.neighborhood(resident.neighborhood)
+    text = texts_fa.SETTINGS.format(
+        neighborhood=neighborhood.name if neighborhood else resident.neighborhood,
+        phone=isolate_ltr(resident.phone) if resident.phone else texts_fa.NO_PHONE,
+    )
+    phone_button = (
+        InlineKeyboardButton(texts_fa.BUTTON_REMOVE_PHONE, callback_data=REMOVE_PHONE)
+        if resident.phone
+        else InlineKeyboardButton(texts_fa.BUTTON_ADD_PHONE, callback_data=ADD_PHONE)
+    )
+    buttons = [
+        [
+            InlineKeyboardButton(
+                texts_fa.BUTTON_CHANGE_NEIGHBORHOOD, callback_data=CHANGE_NEIGHBORHOOD
+            )
+        ],
+        [phone_button],
+    ]
+    return text, InlineKeyboardMarkup(buttons)
+
+
+async def _resident_or_tell(update: Update, context: BotContext) -> Resident | None:
+    resident = await context.storage.get_resident(update.effective_user.id)
+    if resident is None:
+        if update.callback_query:
+            await update.callback_query.answer()
+        await update.effective_message.reply_text(texts_fa.NOT_REGISTERED)
+    return resident
+
+
+async def show(update: Update, context: BotContext) -> None:
+    """The settings card: sent for the menu button, edited in place for «بازگشت»."""
+    resident = await _resident_or_tell(update, context)
+    if resident is not None:
+        if update.callback_query:
+            await update.callback_query.answer()
+        await _render(update, context, resident)
+
+
+async def _render(update: Update, context: BotContext, resident: Resident) -> None:
+    text, markup = _card(context, resident)
+    if update.callback_query:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def change_neighborhood(update: Update, context: BotContext) -> None:
+    if await _resident_or_tell(update, context) is None:
+        return
+    query = update.callback_query
+    await query.answer()
+    markup = keyboards.neighborhoods(context.catalog, CHOOSE_PREFIX)
+    back = [InlineKeyboardButton(texts_fa.BUTTON_BACK, callback_data=SHOW)]
+    await query.edit_message_text(
+        texts_fa.ASK_NEIGHBORHOOD,
+        reply_markup=InlineKeyboardMarkup([*markup.inline_keyboard, back]),
+    )
+
+
+async def choose_neighborhood(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    key = query.data.removeprefix(CHOOSE_PREFIX)
+    if context.catalog.neighborhood(key) is None:
+        await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+        return
+    if await _resident_or_tell(update, context) is None:
+        return
+    resident = await context.storage.set_neighborhood(update.effective_user.id, key)
+    await query.answer(texts_fa.NEIGHBORHOOD_CHANGED_SHORT)
+    await _render(update, context, resident)
+
+
+async def remove_phone(update: Update, context: BotContext) -> None:
+    if await _resident_or_tell(update, context) is None:
+        return
+    resident = await context.storage.set_phone(update.effective_user.id, None)
+    await update.callback_query.answer(texts_fa.PHONE_REMOVED_SHORT)
+    await _render(update, context, resident)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        MessageHandler(filters.ChatType.PRIVATE & filters.Text([texts_fa.MENU_SETTINGS]), show),
+        CallbackQueryHandler(show, pattern=f"^{SHOW}$"),
+        CallbackQueryHandler(change_neighborhood, pattern=f"^{CHANGE_NEIGHBORHOOD}$"),
+        CallbackQueryHandler(choose_neighborhood, pattern=f"^{CHOOSE_PREFIX}"),
+        CallbackQueryHandler(remove_phone, pattern=f"^{REMOVE_PHONE}$"),
+    ]

@@ -1,0 +1,58 @@
+"""Jalali dates and Tehran time: store UTC, show and read Jalali with Persian digits."""
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+from bot import texts_fa
+from bot.persian import to_ascii_digits, to_persian_digits
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+_DATE_TIME = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?:\s+(\d{1,2}):(\d{2}))?$")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def tehran_today(now: datetime | None = None, tz: ZoneInfo = TEHRAN) -> jdatetime.date:
+    """Today's Jalali date on Tehran's clock (the server's clock is UTC)."""
+    moment = (now or utc_now()).astimezone(tz)
+    return jdatetime.date.fromgregorian(date=moment.date())
+
+
+def format_date(moment: datetime, tz: ZoneInfo = TEHRAN) -> str:
+    """'۱۵ دی ۱۴۰۴' for an aware datetime."""
+    local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(tz), locale="fa_IR")
+    return to_persian_digits(local.strftime(texts_fa.DATE_FORMAT))
+
+
+def format_datetime(moment: datetime, tz: ZoneInfo = TEHRAN) -> str:
+    """'۱۵ دی ۱۴۰۴، ساعت ۱۸:۳۰' for an aware datetime."""
+    local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(tz), locale="fa_IR")
+    return to_persian_digits(local.strftime(texts_fa.DATETIME_FORMAT))
+
+
+def format_numeric(moment: datetime, tz: ZoneInfo = TEHRAN) -> str:
+    """'۱۴۰۴/۱۰/۱۵ ۱۸:۳۰' for an aware datetime."""
+    local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(tz))
+    return to_persian_digits(local.strftime("%Y/%m/%d %H:%M"))
+
+
+def parse_jalali(text: str, tz: ZoneInfo = TEHRAN) -> datetime | None:
+    """A typed Jalali date with optional time ('۱۴۰۴/۱۰/۱۵ ۱۸:۳۰') as aware UTC; None if invalid.
+
+    Persian, Arabic-Indic and ASCII digits are accepted; '/', '-' or '.' separate the parts.
+    Without a time the moment is the start of that day in Tehran.
+    """
+    match = _DATE_TIME.match(to_ascii_digits(text).strip())
+    if not match:
+        return None
+    year, month, day, hour, minute = (int(part) if part else 0 for part in match.groups())
+    try:
+        local = jdatetime.datetime(year, month, day, hour, minute).togregorian()
+    except ValueError:
+        return None
+    return local.replace(tzinfo=tz).astimezone(UTC)

@@ -1,0 +1,43 @@
+"""Keyboards shared by several handlers. Callback data is short ASCII: `area:action[:arg]`."""
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+from bot import texts_fa
+from config.catalog import Catalog
+
+MAIN_MENU_ROWS = (
+    (texts_fa.MENU_REPORT, texts_fa.MENU_MY_REPORTS),
+    (texts_fa.MENU_SESSIONS, texts_fa.MENU_SURVEYS),
+    (texts_fa.MENU_SETTINGS, texts_fa.MENU_HELP),
+)
+
+
+def main_menu() -> ReplyKeyboardMarkup:
+    # Reply-keyboard rows are laid out left to right: reverse them so the first is on the right.
+    return ReplyKeyboardMarkup(
+        [list(reversed(row)) for row in MAIN_MENU_ROWS],
+        resize_keyboard=True,
+        is_persistent=True,
+        input_field_placeholder=texts_fa.MENU_PLACEHOLDER,
+    )
+
+
+def phone_request() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [
+            [KeyboardButton(texts_fa.BUTTON_SHARE_PHONE, request_contact=True)],
+            [texts_fa.BUTTON_SKIP_PHONE],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def neighborhoods(catalog: Catalog, prefix: str) -> InlineKeyboardMarkup:
+    """One button a row (long Persian names), callback data `<prefix><key>`."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(n.name, callback_data=prefix + n.key)]
+            for n in catalog.neighborhoods
+        ]
+    )

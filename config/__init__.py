@@ -1,0 +1,1 @@
+"""Settings (environment / .env) and the office catalog (TOML)."""

@@ -1,0 +1,73 @@
+"""Runtime settings, read from the environment or a `.env` file (see `.env.example`)."""
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr = Field(min_length=1)
+    bot_api_url: str = TELEGRAM_API_URL
+    database_path: Path = Path("data/mahalleh.db")
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    catalog_path: Path = Path("config/catalog.toml")
+    timezone: str = "Asia/Tehran"
+    webhook_url: str | None = None
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    conversation_ttl_hours: float = Field(default=24, gt=0)
+    reports_per_day: int = Field(default=5, ge=1)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise ValueError("comma-separated numeric Telegram user ids, e.g. 12345,67890")
+        return frozenset(int(part) for part in parts)
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith("https://"):
+            raise ValueError("must start with https://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone, e.g. Asia/Tehran") from exc
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def bot_file_url(self) -> str:
+        """The file-download base that pairs with `bot_api_url` (…/bot -> …/file/bot)."""
+        head, _, tail = self.bot_api_url.rpartition("/")
+        return f"{head}/file/{tail}"

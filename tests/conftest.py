@@ -1,0 +1,18 @@
+import pytest
+
+from tests.harness import Harness, Person
+
+ADMIN = Person(900001, "مدیر")
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    harness = Harness(tmp_path / "mahalleh.db", admins=frozenset({ADMIN.id}))
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+@pytest.fixture
+def resident() -> Person:
+    return Person(111222333, "زهرا")

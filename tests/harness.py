@@ -1,0 +1,324 @@
+"""Drive the real Application offline.
+
+`FakeBotAPI` stands in for the Bot API at the HTTP boundary (a `telegram.request.BaseRequest`),
+so python-telegram-bot's own serialisation runs both ways; it records every call and can be told
+to answer 429 or 403. `Harness` builds the bot with it, feeds real update JSON and reports what
+each person was sent. Any exception inside a handler fails the test.
+"""
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+from bot.app import build_application
+from bot.context import MahallehApplication
+from config.catalog import load_catalog
+from config.settings import Settings
+
+BOT_ID = 7000000001
+CATALOG_PATH = Path(__file__).resolve().parent.parent / "config" / "catalog.toml"
+
+
+@dataclass
+class Call:
+    """One Bot API request as the bot sent it."""
+
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+    @property
+    def message_id(self) -> int | None:
+        return self.result.get("message_id") if isinstance(self.result, dict) else None
+
+    @property
+    def chat_id(self) -> int | None:
+        chat = self.params.get("chat_id")
+        return int(chat) if chat is not None else None
+
+    @property
+    def text(self) -> str:
+        return self.params.get("text") or self.params.get("caption") or ""
+
+    @property
+    def markup(self) -> dict[str, Any]:
+        markup = self.params.get("reply_markup") or {}
+        return json.loads(markup) if isinstance(markup, str) else markup
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """Inline buttons as (label, callback_data), row by row."""
+        rows = self.markup.get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+    @property
+    def keyboard(self) -> list[str]:
+        """Reply-keyboard labels, row by row."""
+        rows = self.markup.get("keyboard", [])
+        return [b if isinstance(b, str) else b["text"] for row in rows for b in row]
+
+    def data_for(self, label_part: str) -> str:
+        """The callback data of the inline button whose label contains `label_part`."""
+        matches = [data for label, data in self.buttons if label_part in label]
+        assert len(matches) == 1, f"{label_part!r} in {self.buttons}"
+        return matches[0]
+
+
+@dataclass
+class Fault:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+class FakeBotAPI(BaseRequest):
+    """A Telegram Bot API in memory. Messages get increasing ids; faults are queued per method."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self._message_ids = itertools.count(1000)
+        self._faults: dict[str, list[Fault]] = {}
+        self.blocked: set[int] = set()
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    @property
+    def read_timeout(self) -> float:
+        return 1.0
+
+    def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None):
+        self._faults.setdefault(method, []).append(Fault(status, description, retry_after))
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        if api_method == "getUpdates":
+            batch, self.updates = self.updates, []
+            return self._ok(batch)
+        call = Call(api_method, params)
+        fault = self._faults.get(api_method, [])
+        if fault:
+            return self._error(fault.pop(0))
+        if call.chat_id in self.blocked:
+            return self._error(Fault(403, "Forbidden: bot was blocked by the user"))
+        call.result = self._result(call)
+        self.calls.append(call)
+        return self._ok(call.result)
+
+    def _result(self, call: Call) -> Any:
+        if call.method == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "همیار محله",
+                "username": "mahalleh_test_bot",
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if call.method.startswith("send") or call.method.startswith("edit"):
+            return self._message(call)
+        return True
+
+    def _message(self, call: Call) -> dict[str, Any]:
+        message_id = call.params.get("message_id") or next(self._message_ids)
+        chat_id = call.chat_id or 0
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(datetime.now(UTC).timestamp()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "همیار محله"},
+        }
+        if "text" in call.params:
+            message["text"] = call.params["text"]
+        if call.markup.get("inline_keyboard"):
+            message["reply_markup"] = call.markup
+        return message
+
+    @staticmethod
+    def _ok(result: Any) -> tuple[int, bytes]:
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    @staticmethod
+    def _error(fault: Fault) -> tuple[int, bytes]:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": fault.status,
+            "description": fault.description,
+        }
+        if fault.retry_after is not None:
+            body["parameters"] = {"retry_after": fault.retry_after}
+        return fault.status, json.dumps(body).encode()
+
+    # ---------------------------------------------------------------- reading what was sent
+
+    def sent_to(self, chat_id: int) -> list[Call]:
+        return [c for c in self.calls if c.chat_id == chat_id and c.method != "setMyCommands"]
+
+    def last_to(self, chat_id: int) -> Call:
+        sent = self.sent_to(chat_id)
+        assert sent, f"nothing was sent to {chat_id}"
+        return sent[-1]
+
+
+class FakeClock:
+    """UTC now that a test moves forward."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or datetime(2025, 12, 21, 6, 30, tzinfo=UTC)  # 1404/09/30 10:00 Tehran
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@dataclass
+class Person:
+    id: int
+    first_name: str = "مریم"
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": "fa",
+        }
+
+
+@dataclass
+class Harness:
+    """The real bot with a fake Bot API and clock, on a database in `db_path`."""
+
+    db_path: Path
+    admins: frozenset[int] = frozenset()
+    api: FakeBotAPI = field(default_factory=FakeBotAPI)
+    clock: FakeClock = field(default_factory=FakeClock)
+    app: MahallehApplication | None = None
+    errors: list[BaseException] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def settings(self) -> Settings:
+        return Settings(
+            _env_file=None,
+            bot_token="123456:TEST-TOKEN",
+            bot_api_url="http://127.0.0.1:9/bot",
+            database_path=self.db_path,
+            admin_ids=",".join(map(str, self.admins)),
+            catalog_path=CATALOG_PATH,
+        )
+
+    async def start(self) -> None:
+        settings = self.settings()
+        self.app = build_application(
+            settings, load_catalog(settings.catalog_path), request=self.api, clock=self.clock.now
+        )
+
+        async def record(update: object, context: Any) -> None:
+            self.errors.append(context.error)
+
+        self.app.add_error_handler(record)
+        await self.app.initialize()
+        await self.app.start()
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.stop()
+            await self.app.shutdown()
+            self.app = None
+
+    async def restart(self) -> None:
+        """Stop the bot and start a fresh Application on the same database."""
+        await self.stop()
+        await self.start()
+
+    # ---------------------------------------------------------------- feeding updates
+
+    async def feed(self, data: dict[str, Any]) -> list[Call]:
+        """Process one update (JSON as Telegram sends it); return the calls it caused."""
+        assert self.app is not None
+        data = {"update_id": next(self._ids), **data}
+        before = len(self.api.calls)
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+        if self.errors:
+            raise AssertionError(f"handler raised: {self.errors!r}") from self.errors[0]
+        return self.api.calls[before:]
+
+    def _message(self, person: Person, **content: Any) -> dict[str, Any]:
+        return {
+            "message": {
+                "message_id": next(self._ids),
+                "date": int(self.clock.now().timestamp()),
+                "chat": {"id": person.id, "type": "private", "first_name": person.first_name},
+                "from": person.json,
+                **content,
+            }
+        }
+
+    async def send(self, person: Person, text: str) -> list[Call]:
+        """A typed message; a leading /command gets its entity like a real client sends."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return await self.feed(self._message(person, **content))
+
+    async def send_contact(self, person: Person, phone: str, owner_id: int | None) -> list[Call]:
+        contact = {"phone_number": phone, "first_name": person.first_name}
+        if owner_id is not None:
+            contact["user_id"] = owner_id
+        return await self.feed(self._message(person, contact=contact))
+
+    async def send_raw(self, person: Person, **content: Any) -> list[Call]:
+        """A message with any content: sticker, voice, photo …"""
+        return await self.feed(self._message(person, **content))
+
+    async def press(self, person: Person, data: str, on: Call | None = None) -> list[Call]:
+        """Press an inline button (callback data `data`) under the bot message `on`."""
+        chat_id = on.chat_id if on and on.chat_id else person.id
+        message = {
+            "message_id": (on.message_id if on else None) or 1,
+            "date": int(self.clock.now().timestamp()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "همیار محله"},
+            "text": on.text if on else "…",
+        }
+        query = {
+            "id": str(next(self._ids)),
+            "from": person.json,
+            "chat_instance": "1",
+            "data": data,
+            "message": message,
+        }
+        return await self.feed({"callback_query": query})
+
+
+def texts(calls: list[Call]) -> str:
+    """All text the calls showed, joined: handy for `in` assertions."""
+    shown = [c.text for c in calls]
+    shown += [c.params.get("text", "") for c in calls if c.method == "answerCallbackQuery"]
+    return "\n".join(filter(None, shown))
