@@ -1,0 +1,77 @@
+"""Start-up duties: the command menus, schema migrations, and polling that survives a bad update."""
+
+from bot.commands import publish_commands
+from tests.conftest import ADMIN
+from tests.harness import Harness
+
+
+async def test_command_menus_in_persian_for_residents_and_staff(bot):
+    await bot.app.storage.grant_role(555, "facilitator", "aminabad", ADMIN.id)
+    await publish_commands(bot.app.bot, bot.app.storage, bot.app.settings.admin_ids)
+    calls = [c for c in bot.api.calls if c.method == "setMyCommands"]
+    scopes = {
+        (c.params["scope"]["type"], c.params["scope"].get("chat_id"), c.params.get("language_code"))
+        for c in calls
+    }
+    assert ("all_private_chats", None, "fa") in scopes
+    assert ("chat", ADMIN.id, "fa") in scopes
+    assert ("chat", 555, "fa") in scopes
+    by_scope = {(c.params["scope"].get("chat_id"), c.params.get("language_code")): c for c in calls}
+    resident_menu = [cmd["command"] for cmd in by_scope[(None, "fa")].params["commands"]]
+    admin_menu = [cmd["command"] for cmd in by_scope[(ADMIN.id, "fa")].params["commands"]]
+    staff_menu = [cmd["command"] for cmd in by_scope[(555, "fa")].params["commands"]]
+    assert resident_menu == ["start", "help", "cancel", "myid"]
+    assert "chatid" in staff_menu
+    assert "grant" not in staff_menu
+    assert {"grant", "revoke", "staff"} <= set(admin_menu)
+    description = by_scope[(None, "fa")].params["commands"][0]["description"]
+    assert description == "شروع و منوی اصلی"
+
+
+async def test_command_menu_refused_is_not_fatal(bot, caplog):
+    for _ in range(4):
+        bot.api.fail_next("setMyCommands", 400, "Bad Request: method not supported")
+    await publish_commands(bot.app.bot, bot.app.storage, bot.app.settings.admin_ids)
+    assert "refused" in caplog.text
+
+
+async def test_migrations_are_idempotent(tmp_path):
+    harness = Harness(tmp_path / "m.db")
+    await harness.start()
+    version = await harness.app.storage.schema_version()
+    await harness.restart()
+    assert await harness.app.storage.schema_version() == version >= 1
+    await harness.stop()
+
+
+async def test_a_bad_update_costs_only_itself(bot, resident):
+    # A poll as a server lagging Bot API 9.6 sends it: no `persistent_id`.
+    poll = {
+        "id": "1",
+        "question": "?",
+        "options": [{"text": "a", "voter_count": 0}],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+    }
+    bad = {"update_id": 41, "poll": poll}
+    good = {
+        "update_id": 42,
+        "message": {
+            "message_id": 2,
+            "date": 1766300000,
+            "chat": {"id": resident.id, "type": "private"},
+            "from": resident.json,
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    bot.api.updates = [good | {"update_id": 40}, bad, good]
+    updates = await bot.app.bot.get_updates(offset=40, timeout=0)
+    assert [u.update_id for u in updates] == [40, 41, 42]
+    assert updates[1].poll is None  # the unreadable one, emptied
+    for update in updates:
+        await bot.app.process_update(update)
+    assert "خوش آمدید" in bot.api.sent_to(resident.id)[0].text
