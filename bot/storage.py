@@ -8,6 +8,7 @@ Every method returns plain values or dataclasses; nothing here knows about Teleg
 import asyncio
 import json
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -62,6 +63,86 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 2: problem reports (tickets), their events, media, supporters; the outbox
+    """
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        resident_id INTEGER NOT NULL REFERENCES residents (user_id),
+        category TEXT NOT NULL,
+        neighborhood TEXT NOT NULL,
+        agency TEXT NOT NULL,
+        status TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        voice_file_id TEXT,
+        latitude REAL,
+        longitude REAL,
+        address TEXT NOT NULL DEFAULT '',
+        share_contact INTEGER NOT NULL DEFAULT 0,
+        hidden_text INTEGER NOT NULL DEFAULT 0,
+        hidden_media INTEGER NOT NULL DEFAULT 0,
+        supporters INTEGER NOT NULL DEFAULT 0,
+        rating INTEGER,
+        card_chat_id INTEGER,
+        card_message_id INTEGER,
+        last_actor TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        routed_at TEXT,
+        acknowledged_at TEXT,
+        resolved_at TEXT,
+        ack_reminded_at TEXT,
+        resolve_reminded_at TEXT
+    );
+    CREATE INDEX tickets_by_resident ON tickets (resident_id, id);
+    CREATE INDEX tickets_by_status ON tickets (neighborhood, status, id);
+    CREATE INDEX tickets_by_category ON tickets (category, neighborhood, status, created_at);
+    CREATE INDEX tickets_by_agency ON tickets (agency, status, routed_at);
+    CREATE TABLE ticket_media (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+        kind TEXT NOT NULL CHECK (kind IN ('photo', 'video')),
+        file_id TEXT NOT NULL
+    );
+    CREATE INDEX ticket_media_by_ticket ON ticket_media (ticket_id);
+    CREATE TABLE ticket_events (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+        at TEXT NOT NULL,
+        actor_id INTEGER,
+        actor_name TEXT NOT NULL DEFAULT '',
+        actor_role TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT,
+        body TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX ticket_events_by_ticket ON ticket_events (ticket_id, id);
+    CREATE TABLE ticket_supporters (
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+        user_id INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, user_id)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        message_id INTEGER,
+        last_error TEXT NOT NULL DEFAULT '',
+        ticket_id INTEGER,
+        broadcast_id INTEGER
+    );
+    CREATE INDEX outbox_due ON outbox (state, priority, id) WHERE state IN ('pending', 'sending');
+    CREATE INDEX outbox_by_chat ON outbox (chat_id, state, id);
+    CREATE INDEX outbox_by_message ON outbox (chat_id, message_id) WHERE message_id IS NOT NULL;
+    """,
 )
 
 
@@ -87,6 +168,108 @@ class StaffRole:
 FACILITATOR = "facilitator"
 AGENCY = "agency"
 
+PRIORITY_PERSONAL = 0  # ticket notices, reminders: always first
+PRIORITY_BROADCAST = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message the bot owes someone. `kind` names the Bot API call (see bot.delivery);
+    `payload` holds its JSON arguments besides the chat."""
+
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    priority: int = PRIORITY_PERSONAL
+    ticket_id: int | None = None
+    broadcast_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    priority: int
+    attempts: int
+    ticket_id: int | None
+    broadcast_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    code: str
+    resident_id: int
+    category: str
+    neighborhood: str
+    agency: str
+    status: str
+    description: str
+    voice_file_id: str | None
+    latitude: float | None
+    longitude: float | None
+    address: str
+    share_contact: bool
+    hidden_text: bool
+    hidden_media: bool
+    supporters: int
+    rating: int | None
+    card_chat_id: int | None
+    card_message_id: int | None
+    last_actor: str
+    created_at: datetime
+    updated_at: datetime
+    routed_at: datetime | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    kind: str  # 'photo' or 'video'
+    file_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    actor_role: str  # resident, agency, facilitator, system
+    kind: str  # created, status, reply, info, supporter, reassign, rating, note, reminder
+    status: str | None
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    resident_id: int
+    category: str
+    neighborhood: str
+    agency: str
+    status: str
+    description: str
+    voice_file_id: str | None
+    latitude: float | None
+    longitude: float | None
+    address: str
+    share_contact: bool
+    media: tuple[Media, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: int | None
+    name: str
+    role: str  # resident, agency, facilitator, system
+
+
+# Builds what a change owes people, from the ticket as it is after the change and the ids of
+# everyone following it (owner first, then supporters). Called inside the transaction.
+Notify = Callable[[Ticket, list[int]], list[Outgoing]]
+
 
 def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
@@ -94,6 +277,36 @@ def _ts(moment: datetime) -> str:
 
 def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def _dt_or_none(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _ticket(row: aiosqlite.Row) -> Ticket:
+    return Ticket(
+        **{name: row[name] for name in _TICKET_PLAIN},
+        share_contact=bool(row["share_contact"]),
+        hidden_text=bool(row["hidden_text"]),
+        hidden_media=bool(row["hidden_media"]),
+        created_at=_dt(row["created_at"]),
+        updated_at=_dt(row["updated_at"]),
+        routed_at=_dt_or_none(row["routed_at"]),
+        acknowledged_at=_dt_or_none(row["acknowledged_at"]),
+        resolved_at=_dt_or_none(row["resolved_at"]),
+    )
+
+
+_TICKET_PLAIN = (
+    "id", "code", "resident_id", "category", "neighborhood", "agency", "status", "description",
+    "voice_file_id", "latitude", "longitude", "address", "supporters", "rating", "card_chat_id",
+    "card_message_id", "last_actor",
+)  # fmt: skip
+# Columns a ticket update may set (besides status, which has its own timestamps).
+_TICKET_UPDATABLE = frozenset(
+    ("agency", "description", "hidden_text", "hidden_media", "rating", "card_message_id")
+)
+OPEN_STATUSES = ("review", "queued", "new", "acknowledged", "in_progress", "reopened")
 
 
 def _resident(row: aiosqlite.Row) -> Resident:
@@ -115,6 +328,8 @@ class Storage:
         self.clock = clock
         self._db: aiosqlite.Connection = None  # type: ignore[assignment]  # set by connect()
         self._lock = asyncio.Lock()
+        # Called whenever messages are owed; the delivery worker sets it to wake itself up.
+        self.on_enqueue: Callable[[], None] = lambda: None
 
     async def connect(self) -> None:
         """Open (creating folder and file) and bring the schema up to date."""
@@ -309,3 +524,379 @@ class Storage:
                 (len(kind_prefix), kind_prefix, _ts(self.now() - idle)),
             )
             return cursor.rowcount
+
+    # ------------------------------------------------------------------ tickets
+
+    async def create_ticket(self, new: NewTicket, notify: Notify, actor: Actor) -> Ticket:
+        """Store a ticket, its media and first event, and what it owes people, in one go."""
+        now = _ts(self.now())
+        routed = now if new.status == "new" else None
+        async with self._transaction() as db:
+            for _ in range(20):
+                code = f"{secrets.randbelow(900000) + 100000}"
+                async with db.execute("SELECT 1 FROM tickets WHERE code = ?", (code,)) as cur:
+                    if await cur.fetchone() is None:
+                        break
+            cursor = await db.execute(
+                "INSERT INTO tickets (code, resident_id, category, neighborhood, agency, status,"
+                " description, voice_file_id, latitude, longitude, address, share_contact,"
+                " created_at, updated_at, routed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    code,
+                    new.resident_id,
+                    new.category,
+                    new.neighborhood,
+                    new.agency,
+                    new.status,
+                    new.description,
+                    new.voice_file_id,
+                    new.latitude,
+                    new.longitude,
+                    new.address,
+                    int(new.share_contact),
+                    now,
+                    now,
+                    routed,
+                ),
+            )
+            ticket_id = cursor.lastrowid
+            await db.executemany(
+                "INSERT INTO ticket_media (ticket_id, kind, file_id) VALUES (?, ?, ?)",
+                [(ticket_id, m.kind, m.file_id) for m in new.media],
+            )
+            await self._event(db, ticket_id, actor, "created", new.status, "")
+            return await self._after_change(db, ticket_id, notify)
+
+    async def update_ticket(
+        self,
+        ticket_id: int,
+        actor: Actor,
+        event: str,
+        notify: Notify,
+        *,
+        status: str | None = None,
+        body: str = "",
+        expect_status: tuple[str, ...] | None = None,
+        **fields: Any,
+    ) -> Ticket | None:
+        """Apply one change (a status, a reply, a reassignment …) with its event and notices.
+
+        With `expect_status`, nothing happens (None is returned) unless the ticket is in one of
+        those statuses when the transaction starts: two clerks pressing at once act only once.
+        """
+        assert set(fields) <= _TICKET_UPDATABLE, fields
+        now = _ts(self.now())
+        async with self._transaction() as db:
+            async with db.execute("SELECT status FROM tickets WHERE id = ?", (ticket_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None or (expect_status is not None and row["status"] not in expect_status):
+                return None
+            sets = {**fields, "updated_at": now, "last_actor": actor.name}
+            if status is not None:
+                sets["status"] = status
+                stamp = {
+                    "new": "routed_at",
+                    "acknowledged": "acknowledged_at",
+                    "resolved": "resolved_at",
+                }.get(status)
+                if stamp:
+                    sets[stamp] = now
+                if status in ("new", "reopened"):  # a fresh start for the SLA reminders
+                    sets["ack_reminded_at"] = None
+                    sets["resolve_reminded_at"] = None
+            assignments = ", ".join(f"{column} = ?" for column in sets)
+            await db.execute(
+                f"UPDATE tickets SET {assignments} WHERE id = ?", (*sets.values(), ticket_id)
+            )
+            await self._event(db, ticket_id, actor, event, status, body)
+            return await self._after_change(db, ticket_id, notify)
+
+    async def add_supporter(self, ticket_id: int, user_id: int, notify: Notify) -> Ticket | None:
+        """'Me too': count a resident behind a ticket (once). None if they already were."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO ticket_supporters (ticket_id, user_id, at) VALUES (?, ?, ?)",
+                (ticket_id, user_id, _ts(self.now())),
+            )
+            if cursor.rowcount == 0:
+                return None
+            await db.execute(
+                "UPDATE tickets SET supporters = supporters + 1 WHERE id = ?", (ticket_id,)
+            )
+            await self._event(db, ticket_id, Actor(user_id, "", "resident"), "supporter", None, "")
+            return await self._after_change(db, ticket_id, notify)
+
+    async def _event(
+        self,
+        db: aiosqlite.Connection,
+        ticket_id: int,
+        actor: Actor,
+        kind: str,
+        status: str | None,
+        body: str,
+    ) -> None:
+        await db.execute(
+            "INSERT INTO ticket_events (ticket_id, at, actor_id, actor_name, actor_role, kind,"
+            " status, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, _ts(self.now()), actor.id, actor.name, actor.role, kind, status, body),
+        )
+
+    async def _after_change(
+        self, db: aiosqlite.Connection, ticket_id: int, notify: Notify
+    ) -> Ticket:
+        async with db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)) as cursor:
+            ticket = _ticket(await cursor.fetchone())
+        async with db.execute(
+            "SELECT user_id FROM ticket_supporters WHERE ticket_id = ? ORDER BY at", (ticket_id,)
+        ) as cursor:
+            followers = [ticket.resident_id] + [row["user_id"] for row in await cursor.fetchall()]
+        await self._enqueue(db, notify(ticket, followers))
+        return ticket
+
+    async def get_ticket(self, ticket_id: int) -> Ticket | None:
+        row = await self._fetchone("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        return _ticket(row) if row else None
+
+    async def get_ticket_by_code(self, code: str) -> Ticket | None:
+        row = await self._fetchone("SELECT * FROM tickets WHERE code = ?", (code,))
+        return _ticket(row) if row else None
+
+    async def ticket_media(self, ticket_id: int) -> list[Media]:
+        rows = await self._fetchall(
+            "SELECT kind, file_id FROM ticket_media WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [Media(row["kind"], row["file_id"]) for row in rows]
+
+    async def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
+        rows = await self._fetchall(
+            "SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        return [
+            TicketEvent(
+                _dt(r["at"]),
+                r["actor_id"],
+                r["actor_name"],
+                r["actor_role"],
+                r["kind"],
+                r["status"],
+                r["body"],
+            )
+            for r in rows
+        ]
+
+    async def tickets_of_resident(self, user_id: int, limit: int, offset: int) -> list[Ticket]:
+        """Newest first: the resident's own tickets and those they joined ('me too')."""
+        rows = await self._fetchall(
+            "SELECT * FROM tickets WHERE id IN ("
+            " SELECT id FROM tickets WHERE resident_id = ?1"
+            " UNION SELECT ticket_id FROM ticket_supporters WHERE user_id = ?1)"
+            " ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+            (user_id, limit, offset),
+        )
+        return [_ticket(row) for row in rows]
+
+    async def count_tickets_of_resident(self, user_id: int) -> int:
+        row = await self._fetchone(
+            "SELECT (SELECT COUNT(*) FROM tickets WHERE resident_id = ?1)"
+            " + (SELECT COUNT(*) FROM ticket_supporters WHERE user_id = ?1) AS n",
+            (user_id,),
+        )
+        return int(row["n"])
+
+    async def count_reports_since(self, user_id: int, since: datetime) -> int:
+        row = await self._fetchone(
+            "SELECT COUNT(*) AS n FROM tickets WHERE resident_id = ? AND created_at >= ?",
+            (user_id, _ts(since)),
+        )
+        return int(row["n"])
+
+    async def is_follower(self, ticket_id: int, user_id: int) -> bool:
+        row = await self._fetchone(
+            "SELECT 1 FROM tickets WHERE id = ?1 AND resident_id = ?2"
+            " UNION SELECT 1 FROM ticket_supporters WHERE ticket_id = ?1 AND user_id = ?2",
+            (ticket_id, user_id),
+        )
+        return row is not None
+
+    async def similar_open_tickets(
+        self, category: str, neighborhood: str, since: datetime, exclude_resident: int
+    ) -> list[Ticket]:
+        """Open tickets of the same category and neighborhood since `since`, newest first."""
+        placeholders = ", ".join("?" for _ in OPEN_STATUSES)
+        rows = await self._fetchall(
+            "SELECT * FROM tickets WHERE category = ? AND neighborhood = ?"
+            f" AND status IN ({placeholders}) AND created_at >= ? AND resident_id != ?"
+            " ORDER BY id DESC LIMIT 20",
+            (category, neighborhood, *OPEN_STATUSES, _ts(since), exclude_resident),
+        )
+        return [_ticket(row) for row in rows]
+
+    async def queue(self, neighborhoods: Iterable[str], limit: int, offset: int) -> list[Ticket]:
+        """The facilitators' queue: tickets waiting for review or with no agency, oldest first."""
+        keys = list(neighborhoods)
+        if not keys:
+            return []
+        placeholders = ", ".join("?" for _ in keys)
+        rows = await self._fetchall(
+            f"SELECT * FROM tickets WHERE neighborhood IN ({placeholders})"
+            " AND status IN ('review', 'queued') ORDER BY id LIMIT ? OFFSET ?",
+            (*keys, limit, offset),
+        )
+        return [_ticket(row) for row in rows]
+
+    async def overdue(self, agency: str, stage: str, deadline: datetime) -> list[Ticket]:
+        """Tickets of `agency` past their deadline and not yet reminded.
+
+        stage 'ack': sent to the agency before `deadline` and still not acknowledged;
+        stage 'resolve': sent before `deadline` and still open at the agency.
+        """
+        if stage == "ack":
+            condition = "status = 'new' AND ack_reminded_at IS NULL"
+        else:
+            condition = (
+                "status IN ('new', 'acknowledged', 'in_progress', 'reopened')"
+                " AND resolve_reminded_at IS NULL"
+            )
+        rows = await self._fetchall(
+            f"SELECT * FROM tickets WHERE agency = ? AND {condition} AND routed_at < ? ORDER BY id",
+            (agency, _ts(deadline)),
+        )
+        return [_ticket(row) for row in rows]
+
+    async def mark_reminded(self, ticket_id: int, stage: str, messages: list[Outgoing]) -> None:
+        column = "ack_reminded_at" if stage == "ack" else "resolve_reminded_at"
+        async with self._transaction() as db:
+            await db.execute(
+                f"UPDATE tickets SET {column} = ? WHERE id = ?", (_ts(self.now()), ticket_id)
+            )
+            await self._event(db, ticket_id, Actor(None, "", "system"), "reminder", None, stage)
+            await self._enqueue(db, messages)
+
+    # ------------------------------------------------------------------ outbox
+
+    async def enqueue(self, messages: list[Outgoing]) -> None:
+        async with self._transaction() as db:
+            await self._enqueue(db, messages)
+
+    async def _enqueue(self, db: aiosqlite.Connection, messages: list[Outgoing]) -> None:
+        if not messages:
+            return
+        now = _ts(self.now())
+        await db.executemany(
+            "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
+            " ticket_id, broadcast_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    m.chat_id,
+                    m.kind,
+                    json.dumps(m.payload, ensure_ascii=False),
+                    m.priority,
+                    now,
+                    now,
+                    m.ticket_id,
+                    m.broadcast_id,
+                )
+                for m in messages
+            ],
+        )
+        self.on_enqueue()
+
+    async def claim_due(self, limit: int) -> list[OutboxRow]:
+        """Mark up to `limit` due messages as being sent and return them.
+
+        Only the oldest owed message of each chat is taken, so a chat receives its messages in
+        order; personal messages come before broadcasts.
+        """
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
+                "  AND e.state IN ('pending', 'sending') AND e.id < o.id)"
+                " ORDER BY o.priority, o.id LIMIT ?",
+                (_ts(self.now()), limit),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            await db.executemany(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
+                [(row["id"],) for row in rows],
+            )
+        return [
+            OutboxRow(
+                r["id"],
+                r["chat_id"],
+                r["kind"],
+                json.loads(r["payload"]),
+                r["priority"],
+                r["attempts"] + 1,
+                r["ticket_id"],
+                r["broadcast_id"],
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ? WHERE id = ?",
+                (_ts(self.now()), message_id, row.id),
+            )
+            if row.payload.get("card") and message_id is not None:
+                await db.execute(
+                    "UPDATE tickets SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
+                    (row.chat_id, message_id, row.ticket_id),
+                )
+
+    async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET state = 'pending', next_try_at = ?, last_error = ? WHERE id = ?",
+                (_ts(next_try), error, row_id),
+            )
+
+    async def mark_failed(self, row_id: int, error: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error, row_id)
+            )
+
+    async def mark_blocked(self, chat_id: int, error: str) -> None:
+        """The chat refuses the bot (403): drop what it is owed; an inactive resident."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET state = 'blocked', last_error = ?"
+                " WHERE chat_id = ? AND state IN ('pending', 'sending')",
+                (error, chat_id),
+            )
+            await db.execute(
+                "UPDATE residents SET active = 0, updated_at = ? WHERE user_id = ?",
+                (_ts(self.now()), chat_id),
+            )
+
+    async def requeue_in_flight(self) -> int:
+        """After a crash: messages that were being sent go out again (at least once)."""
+        async with self._transaction() as db:
+            cursor = await db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+            return cursor.rowcount
+
+    async def next_due(self) -> datetime | None:
+        row = await self._fetchone(
+            "SELECT MIN(next_try_at) AS t FROM outbox WHERE state = 'pending'"
+        )
+        return _dt_or_none(row["t"]) if row else None
+
+    async def outbox_counts(self, broadcast_id: int | None = None) -> dict[str, int]:
+        rows = await self._fetchall(
+            "SELECT state, COUNT(*) AS n FROM outbox WHERE ?1 IS NULL OR broadcast_id = ?1"
+            " GROUP BY state",
+            (broadcast_id,),
+        )
+        return {row["state"]: row["n"] for row in rows}
+
+    async def ticket_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The ticket a message the bot sent belongs to (for replies to cards and notices)."""
+        row = await self._fetchone(
+            "SELECT ticket_id FROM outbox WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return row["ticket_id"] if row else None

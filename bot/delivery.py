@@ -1,0 +1,192 @@
+"""The outbox worker: the one place that sends what the database says the bot owes.
+
+Rows are claimed a few at a time (marked 'sending'), sent at a steady pace below Telegram's
+limit, and marked sent, retried later (429 `retry_after`, network trouble, with backoff),
+blocked (403) or failed (a request Telegram will never accept). After a crash, rows still
+'sending' are sent again: only those in flight at that instant can reach someone twice.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.storage import OutboxRow, Storage
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def send(bot: Bot, row: OutboxRow) -> Message | bool:
+    """Perform one owed Bot API call. Payload keys: text, markup, reply_to, file_id,
+    latitude/longitude, message_id (for edits)."""
+    p = row.payload
+    common: dict[str, Any] = {"chat_id": row.chat_id}
+    if p.get("markup"):
+        common["reply_markup"] = InlineKeyboardMarkup.de_json(p["markup"], bot)
+    if p.get("reply_to"):
+        common["reply_parameters"] = ReplyParameters(
+            p["reply_to"], allow_sending_without_reply=True
+        )
+    text = p.get("text")
+    match row.kind:
+        case "message":
+            return await bot.send_message(text=text, **common)
+        case "photo":
+            return await bot.send_photo(photo=p["file_id"], caption=text, **common)
+        case "video":
+            return await bot.send_video(video=p["file_id"], caption=text, **common)
+        case "voice":
+            return await bot.send_voice(voice=p["file_id"], caption=text, **common)
+        case "document":
+            return await bot.send_document(document=p["file_id"], caption=text, **common)
+        case "location":
+            return await bot.send_location(
+                latitude=p["latitude"], longitude=p["longitude"], **common
+            )
+        case "edit":
+            common.pop("reply_parameters", None)
+            return await bot.edit_message_text(text=text, message_id=p["message_id"], **common)
+    raise ValueError(f"unknown outbox kind {row.kind!r}")
+
+
+class DeliveryWorker:
+    """Sends owed messages with at most `concurrency` in flight, at most `rate` per second."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        storage: Storage,
+        *,
+        concurrency: int = 8,
+        rate: float = 25.0,
+        max_attempts: int = 8,
+    ) -> None:
+        self.bot = bot
+        self.storage = storage
+        self.concurrency = concurrency
+        self.interval = 1.0 / rate
+        self.max_attempts = max_attempts
+        self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task] = set()
+        self._next_slot = 0.0  # monotonic time of the next allowed send
+        self._runner: asyncio.Task | None = None
+        storage.on_enqueue = self._wake.set
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        resent = await self.storage.requeue_in_flight()
+        if resent:
+            _LOGGER.warning("Resending %d message(s) that were in flight at the last stop", resent)
+        self._runner = asyncio.create_task(self._run(), name="delivery")
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+            self._runner = None
+        if self._in_flight:  # let sends already made finish and be recorded
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                started = await self._fill()
+            except Exception:
+                _LOGGER.exception("Delivery loop error; retrying in a second")
+                started = 0
+            if started == 0:
+                await self._sleep_until_due()
+
+    async def drain(self) -> int:
+        """Send everything due now and wait for it (tests, maintenance). Returns how many."""
+        total = 0
+        while started := await self._fill():
+            total += started
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        return total
+
+    # ---------------------------------------------------------------- the loop
+
+    async def _fill(self) -> int:
+        """Claim as many due rows as there are free slots and start sending them."""
+        free = self.concurrency - len(self._in_flight)
+        if free <= 0:
+            return 0
+        rows = await self.storage.claim_due(free)
+        for row in rows:
+            await self._pace()
+            task = asyncio.create_task(self._deliver(row))
+            self._in_flight.add(task)
+            task.add_done_callback(self._done)
+        return len(rows)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()
+
+    async def _sleep_until_due(self) -> None:
+        due = await self.storage.next_due()
+        timeout = 1.0
+        if due is not None:
+            timeout = min(timeout, max(0.0, (due - self.storage.now()).total_seconds()))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
+
+    async def _pace(self) -> None:
+        now = time.monotonic()
+        wait = self._next_slot - now
+        self._next_slot = max(now, self._next_slot) + self.interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _pause(self, seconds: float) -> None:
+        """After a 429, nothing goes out until Telegram said it may."""
+        self._next_slot = max(self._next_slot, time.monotonic() + seconds)
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        try:
+            result = await send(self.bot, row)
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            seconds = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
+            _LOGGER.warning("429 from Telegram: retrying message %s in %.0f s", row.id, seconds)
+            self._pause(seconds)
+            await self.storage.mark_retry(
+                row.id, self.storage.now() + timedelta(seconds=seconds), str(exc)
+            )
+        except Forbidden as exc:
+            _LOGGER.info("Chat %s refuses the bot: %s", row.chat_id, exc)
+            await self.storage.mark_blocked(row.chat_id, str(exc))
+        except BadRequest as exc:
+            if "not modified" in str(exc):
+                await self.storage.mark_sent(row, row.payload.get("message_id"))
+            else:
+                _LOGGER.error("Message %s to %s refused: %s", row.id, row.chat_id, exc)
+                await self.storage.mark_failed(row.id, str(exc))
+        except (NetworkError, TelegramError) as exc:  # TimedOut is a NetworkError
+            await self._retry_later(row, str(exc))
+        except Exception as exc:
+            _LOGGER.exception("Message %s could not be sent", row.id)
+            await self.storage.mark_failed(row.id, repr(exc))
+        else:
+            message_id = result.message_id if isinstance(result, Message) else None
+            await self.storage.mark_sent(row, message_id)
+
+    async def _retry_later(self, row: OutboxRow, error: str) -> None:
+        if row.attempts >= self.max_attempts:
+            _LOGGER.error(
+                "Giving up on message %s after %d attempts: %s", row.id, row.attempts, error
+            )
+            await self.storage.mark_failed(row.id, error)
+            return
+        delay = timedelta(seconds=min(2**row.attempts, 300))
+        await self.storage.mark_retry(row.id, self.storage.now() + delay, error)
