@@ -126,3 +126,246 @@ NOT_REVOKED = "کاربر {user_id} چنین نقشی نداشت."
 STAFF_EMPTY = "هنوز نقشی به کسی داده نشده است."
 STAFF_HEADER = "👥 <b>کارکنان</b>"
 STAFF_LINE = "• {user_id}: {role} — {scope}"
+
+# ================================================================ problem reports (tickets)
+STATUS = {
+    "review": "⏳ در انتظار بررسی دفتر محله",
+    "queued": "📥 در صف دفتر محله",
+    "new": "📨 فرستاده شده به دستگاه",
+    "acknowledged": "👀 دریافت شد",
+    "in_progress": "🔧 در حال رسیدگی",
+    "resolved": "✅ رسیدگی شد",
+    "reopened": "🔁 دوباره باز شد",
+    "closed": "🗂 بسته شد",
+    "rejected": "⛔ رد شد",
+}
+YES = "بله"
+NO = "خیر"
+BUTTON_SKIP = "رد شدن"
+BUTTON_CONTINUE = "ادامه ⬅️"
+
+# ---------------------------------------------------------------- the resident files a report
+REPORT_MUTED = (
+    "امکان ثبت گزارش برای شما فعلاً بسته است. 🙏\nبرای پیگیری با دفتر تسهیل‌گری محله‌تان تماس بگیرید."
+)
+REPORT_LIMIT = (
+    "امروز {limit} گزارش ثبت کرده‌اید که بیشترین تعداد در یک روز است. 🙏\n"
+    "لطفاً فردا دوباره سر بزنید؛ گزارش‌های قبلی‌تان در «📋 گزارش‌های من» هست."
+)
+ASK_CATEGORY = "📝 <b>گزارش مشکل</b>\nمشکل دربارهٔ چیست؟ یکی را انتخاب کنید:"
+CATEGORY_CHOSEN = "📝 دسته: {emoji} <b>{category}</b>"
+ASK_DESCRIPTION = (
+    "مشکل را در چند جمله بنویسید: کجاست، از کی، چقدر جدی است.\n"
+    "🎤 اگر نوشتن برایتان سخت است، یک پیام صوتی (تا ۳ دقیقه) بفرستید."
+)
+DESCRIPTION_TOO_SHORT = "توضیح خیلی کوتاه است؛ دست‌کم {min} حرف بنویسید، یا پیام صوتی بفرستید."
+DESCRIPTION_TOO_LONG = (
+    "توضیح خیلی بلند است ({length} حرف)؛ حداکثر {max} حرف می‌شود. لطفاً کوتاه‌ترش کنید."
+)
+VOICE_TOO_LONG = "پیام صوتی حداکثر ۳ دقیقه باشد. لطفاً کوتاه‌تر ضبط کنید یا بنویسید."
+DESCRIPTION_WRONG_TYPE = (
+    "این را نمی‌توانم به‌عنوان توضیح بپذیرم. لطفاً مشکل را بنویسید یا پیام صوتی بفرستید. ✍️🎤"
+)
+PHOTO_NEEDS_DESCRIPTION = "📷 عکس رسید. حالا مشکل را بنویسید یا پیام صوتی بفرستید."
+ASK_MEDIA = (
+    "📷 اگر عکس یا فیلم کوتاه (تا ۱ دقیقه) از مشکل دارید بفرستید؛ حداکثر {max} مورد.\n"
+    "اگر ندارید «ادامه» را بزنید."
+)
+MEDIA_RECEIVED = "رسید ({count} از {max}). مورد دیگری دارید بفرستید، وگرنه «ادامه» را بزنید."
+VIDEO_TOO_LONG = "فیلم حداکثر ۱ دقیقه باشد. فیلم کوتاه‌تر یا عکس بفرستید."
+MEDIA_WRONG_TYPE = "فقط عکس یا فیلم کوتاه بفرستید، یا «ادامه» را بزنید."
+ASK_LOCATION = (
+    "📍 مشکل کجاست؟\n"
+    "• اگر همان‌جا هستید، «ارسال موقعیت» را بزنید؛\n"
+    "• یا نشانی یا یک نشانه بنویسید (مثلاً «کوچهٔ ۱۲، روبه‌روی مسجد»)؛\n"
+    "• یا «رد شدن»."
+)
+BUTTON_SEND_LOCATION = "📍 ارسال موقعیت"
+ADDRESS_BAD_LENGTH = "نشانی باید بین {min} تا {max} حرف باشد."
+LOCATION_WRONG_TYPE = "لطفاً موقعیت را با دکمه بفرستید، یا نشانی را بنویسید، یا «رد شدن» را بزنید."
+REVIEW = (
+    "🧾 <b>بازبینی گزارش</b>\n"
+    "دسته: {emoji} {category}\n"
+    "محله: {neighborhood}\n"
+    "توضیح: {description}\n"
+    "عکس و فیلم: {media}\n"
+    "محل: {location}\n\n"
+    "اگر درست است «ثبت نهایی» را بزنید."
+)
+VOICE_DESCRIPTION = "🎤 پیام صوتی"
+MEDIA_COUNT = "{count} مورد"
+LOCATION_PIN = "📍 موقعیت روی نقشه"
+NOTHING = "ندارد"
+BUTTON_CONFIRM = "✅ ثبت نهایی"
+BUTTON_EDIT = "✏️ ویرایش"
+BUTTON_CANCEL = "❌ انصراف"
+BUTTON_SHARE = "👤 نام و شماره‌ام را دستگاه ببیند: {answer}"
+ASK_EDIT_PART = "کدام بخش را ویرایش می‌کنید؟"
+BUTTON_EDIT_CATEGORY = "دسته"
+BUTTON_EDIT_DESCRIPTION = "توضیح"
+BUTTON_EDIT_MEDIA = "عکس و فیلم"
+BUTTON_EDIT_LOCATION = "محل"
+DUPLICATE_FOUND = (
+    "🔎 در دو هفتهٔ گذشته گزارش مشابهی در محلهٔ شما ثبت شده:\n"
+    "{summary}\n\n"
+    "اگر همان مشکل است، «من هم» را بزنید تا صدای شما هم به آن اضافه شود و از نتیجه‌اش باخبر شوید."
+)
+DUPLICATE_SUMMARY = "🎫 {code} · {emoji} {category}\n🕰 {date} · {status}\n👥 {supporters} نفر پیگیر"
+BUTTON_ME_TOO = "🙋 من هم؛ همان مشکل است"
+BUTTON_NEW_ANYWAY = "📝 نه، مشکل دیگری است"
+JOINED = (
+    "✅ به گزارش {code} پیوستید. حالا {count} نفر پیگیر این مشکل‌اند و "
+    "شما هم از هر تغییرش باخبر می‌شوید."
+)
+ALREADY_FOLLOWING = "شما همین حالا پیگیر این گزارش هستید. 🙂"
+SUBMITTED = (
+    "✅ گزارش شما ثبت شد.\n"
+    "کد پیگیری: <b>{code}</b>\n"
+    "{next_step}\n"
+    "هر تغییری پیش بیاید همین‌جا خبرتان می‌کنیم."
+)
+NEXT_AGENCY = "گزارش برای «{agency}» فرستاده شد."
+NEXT_REVIEW = "گزارش پس از بررسی دفتر تسهیل‌گری محله برای «{agency}» فرستاده می‌شود."
+NEXT_QUEUED = "دفتر تسهیل‌گری محله گزارش را به دستگاه مسئول می‌رساند."
+REPORT_CANCELLED = "گزارش لغو شد. ✋ هر وقت خواستید دوباره شروع کنید."
+FLOW_INTERRUPTED = "کار نیمه‌تمام قبلی لغو شد. ✋ حالا دوباره دکمهٔ دلخواه را بزنید."
+
+# ---------------------------------------------------------------- ticket card (agency chat)
+CARD = (
+    "🎫 <b>گزارش {code}</b>\n"
+    "{emoji} {category}\n"
+    "🏘 محله: {neighborhood}\n"
+    "🕰 {time}\n"
+    "👥 همراهان: {supporters}\n"
+    "📌 وضعیت: {status}{actor}\n\n"
+    "{body}"
+)
+CARD_ACTOR = " — {name}"
+CARD_VOICE = "🎤 توضیح به‌صورت پیام صوتی (پیام بالای همین کارت)"
+CARD_TEXT_HIDDEN = "(متن این گزارش به تشخیص تسهیل‌گر نمایش داده نمی‌شود)"
+CARD_ADDRESS = "\n📍 نشانی: {address}"
+CARD_CONTACT = "\n👤 گزارش‌دهنده: {name} — {phone}"
+CARD_HINT = "\n\n↩️ برای پاسخ رسمی به ساکن، روی همین پیام «پاسخ» (Reply) بزنید."
+MEDIA_CAPTION = "📷 گزارش {code}"
+BUTTON_ACK = "👀 دریافت شد"
+BUTTON_PROGRESS = "🔧 در حال انجام"
+BUTTON_RESOLVED = "✅ حل شد"
+BUTTON_NOT_OURS = "↪️ مربوط به ما نیست"
+BUTTON_CANNED = "💬 پاسخ آماده"
+NOT_OURS_REASONS = (
+    "مربوط به دستگاه دیگری است",
+    "خارج از محدودهٔ کاری ماست",
+    "اطلاعات کافی نیست",
+    "تکراری است",
+)
+ASK_NOT_OURS_REASON = "\n\n↪️ <b>چرا مربوط به شما نیست؟</b>"
+ASK_CANNED = "\n\n💬 <b>کدام پاسخ فرستاده شود؟</b>"
+NOT_ALLOWED = "شما اجازهٔ این کار را ندارید."
+ACTION_STALE = "وضعیت این گزارش عوض شده است؛ کارت به‌روز شد."
+DONE_SHORT = "انجام شد ✅"
+REPLY_RELAYED = "✅ پاسخ برای ساکن فرستاده شد."
+REPLY_NOT_OPEN = "این گزارش دیگر در دست شما نیست؛ پاسخ فرستاده نشد."
+
+# ---------------------------------------------------------------- notices to residents
+STATUS_NOTICE = "🔔 گزارش {code} ({category})\nوضعیت تازه: <b>{status}</b>{by}{reason}"
+NOTICE_BY = "\nاز طرف: {who}"
+NOTICE_REASON = "\nتوضیح: {reason}"
+OFFICE = "دفتر تسهیل‌گری محله"
+OFFICIAL_REPLY = "💬 <b>پاسخ {who}</b> به گزارش {code}:\n{text}"
+ASK_SOLVED = "\n\nآیا مشکل واقعاً حل شد؟"
+BUTTON_SOLVED_YES = "👍 بله، حل شد"
+BUTTON_SOLVED_NO = "👎 نه، هنوز هست"
+ASK_RATING = "ممنون! 🙏 به رسیدگی چه امتیازی می‌دهید؟ (۱ یعنی خیلی بد، ۵ یعنی عالی)"
+THANKS_RATING = "امتیاز شما ثبت شد. ممنون که پیگیر محله‌تان هستید. 🌷"
+REOPENED_RESIDENT = "گزارش {code} دوباره باز شد و به دفتر تسهیل‌گری محله و «{agency}» خبر دادیم. 🔁"
+ALREADY_ANSWERED = "پاسخ شما قبلاً ثبت شده است. 🙂"
+REPLY_HINT = "\n\n↩️ برای افزودن توضیح، روی همین پیام «پاسخ» (Reply) بزنید."
+
+# ---------------------------------------------------------------- notices to agencies, facilitators
+REOPENED_AGENCY = "🔁 ساکن اعلام کرد مشکل گزارش {code} حل نشده؛ گزارش دوباره باز شد."
+REOPENED_ALERT = (
+    "🔁 ساکن می‌گوید مشکل گزارش {code} ({category}، {neighborhood}) حل نشده؛ "
+    "گزارش دوباره باز شد و نزد «{agency}» است."
+)
+INFO_TO_HANDLER = "➕ <b>توضیح تازهٔ ساکن</b> برای گزارش {code}:\n{text}"
+INFO_MEDIA = "(عکس یا پیام صوتی پیوست است)"
+SUPPORTER_JOINED = "🙋 یک نفر دیگر هم به گزارش {code} پیوست؛ اکنون {count} نفر پیگیرند."
+
+# ---------------------------------------------------------------- facilitators' triage
+TRIAGE_REVIEW = "🛂 <b>پیش از ارسال به «{agency}» بررسی کنید</b>\n\n"
+TRIAGE_QUEUED = "📥 <b>در صف دفتر محله</b>: {reason}\n\n"
+QUEUE_REASON_NO_CHAT = "«{agency}» هنوز گروهی در بات ندارد"
+QUEUE_REASON_NOT_OURS = "«{agency}» اعلام کرد مربوط به آن نیست ({reason})"
+QUEUE_REASON_OTHER = "منتظر ارجاع"
+BUTTON_APPROVE = "✅ تأیید و ارسال"
+BUTTON_EDIT_TEXT = "✏️ ویرایش متن"
+BUTTON_HIDE_TEXT = "🙈 پنهان کردن متن از دستگاه"
+BUTTON_SHOW_TEXT = "👁 نمایش متن به دستگاه"
+BUTTON_HIDE_MEDIA = "🙈 پنهان کردن عکس‌ها از دستگاه"
+BUTTON_SHOW_MEDIA = "👁 نمایش عکس‌ها به دستگاه"
+BUTTON_REJECT = "⛔ رد گزارش"
+BUTTON_ASSIGN = "↪️ ارجاع به دستگاه"
+BUTTON_CLOSE = "🗂 بستن گزارش"
+BUTTON_MUTE = "🔇 بستن امکان گزارش برای این ساکن"
+BUTTON_UNMUTE = "🔈 باز کردن امکان گزارش برای این ساکن"
+CLOSE_REASONS = (
+    "تکراری است",
+    "خارج از حوزهٔ دفتر و دستگاه‌ها",
+    "اطلاعات کافی نیست",
+    "نامناسب یا توهین‌آمیز",
+    "حل شده است",
+)
+ASK_CLOSE_REASON = "\n\n🗂 <b>دلیل بستن یا رد گزارش؟</b>"
+ASK_AGENCY = "\n\n↪️ <b>به کدام دستگاه ارجاع شود؟</b>"
+ASK_NEW_TEXT = (
+    "متن تازهٔ گزارش {code} را بفرستید (مثلاً بدون نام افراد یا الفاظ نامناسب).\nبرای انصراف /cancel"
+)
+TEXT_EDITED = "متن گزارش {code} ویرایش شد. ✅"
+RESIDENT_MUTED = "امکان گزارش برای این ساکن بسته شد. 🔇"
+RESIDENT_UNMUTED = "امکان گزارش برای این ساکن باز شد. 🔈"
+FACILITATOR_ONLY = "این بخش برای تسهیل‌گران دفتر محله است."
+QUEUE_EMPTY = "صف دفتر خالی است. 🎉"
+QUEUE_HEADER = "📥 <b>صف دفتر محله</b>: {count} مورد در این صفحه"
+QUEUE_BUTTON = "{code} · {emoji} {category} · {status}"
+TICKET_NOT_FOUND = "گزارشی با این کد پیدا نشد."
+TICKET_USAGE = "شیوهٔ استفاده: <code>/ticket کد</code> (مثلاً <code>/ticket 482317</code>)"
+
+# ---------------------------------------------------------------- deadlines (SLA)
+SLA_STAGE = {"ack": "اعلام دریافت", "resolve": "رسیدگی"}
+SLA_AGENCY = "⏰ <b>یادآوری</b>: مهلت {stage} گزارش {code} ({hours} ساعت) گذشته است."
+SLA_FACILITATOR = (
+    "⏰ مهلت {stage} گزارش {code} ({category}، {neighborhood}) در «{agency}» گذشته است."
+)
+
+# ---------------------------------------------------------------- my reports
+MY_REPORTS_EMPTY = "هنوز گزارشی ندارید. با «📝 گزارش مشکل» شروع کنید."
+MY_REPORTS_HEADER = (
+    "📋 <b>گزارش‌های من</b> (صفحهٔ {page} از {pages})\nبرای دیدن جزئیات روی هر مورد بزنید."
+)
+MY_REPORT_BUTTON = "{code} · {emoji} {category} · {status}"
+BUTTON_PREVIOUS = "▶️ قبلی"
+BUTTON_NEXT = "بعدی ◀️"
+TICKET_PAGE = (
+    "🎫 <b>گزارش {code}</b>\n"
+    "{emoji} {category} · {neighborhood}\n"
+    "📌 وضعیت: <b>{status}</b>\n"
+    "🕰 ثبت: {created}\n"
+    "👥 پیگیران: {supporters}\n\n"
+    "{description}\n\n"
+    "<b>سابقه</b>\n{history}"
+)
+HISTORY_LINE = "• {time} — {what}"
+EVENT_CREATED = "ثبت شد"
+EVENT_STATUS = "وضعیت: {status}"
+EVENT_REPLY = "پاسخ {who}: {body}"
+EVENT_INFO = "توضیح تکمیلی: {body}"
+EVENT_SUPPORTER = "یک نفر دیگر هم پیوست"
+EVENT_REASSIGN = "ارجاع به «{agency}»"
+EVENT_RATING = "امتیاز رسیدگی: {body} از ۵"
+EVENT_EDITED = "متن به دست دفتر محله ویرایش شد"
+BUTTON_ADD_INFO = "➕ افزودن توضیح یا عکس"
+BUTTON_BACK_TO_LIST = "↩️ فهرست گزارش‌ها"
+ASK_INFO = "توضیح تازه، عکس یا پیام صوتی را برای گزارش {code} بفرستید.\nبرای انصراف /cancel"
+INFO_SENT = "✅ به گزارش {code} اضافه شد و برای رسیدگی‌کننده فرستاده شد."
+INFO_CLOSED = "این گزارش بسته شده است؛ برای مشکل تازه یک گزارش جدید ثبت کنید."
+NOT_YOUR_TICKET = "این گزارش در فهرست شما نیست."

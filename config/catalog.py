@@ -6,7 +6,7 @@ callback data and deep links); names are what people read.
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -42,10 +42,18 @@ class Category(_Entry):
     review_first: bool = False
 
 
+class CannedResponse(_Entry):
+    """A ready answer an agency clerk can send with one button, offered at that status."""
+
+    status: Literal["acknowledged", "in_progress", "resolved"]
+    text: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
 class Catalog(_Entry):
     neighborhoods: list[Neighborhood] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
+    canned_responses: list[CannedResponse] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Catalog":
@@ -72,6 +80,10 @@ class Catalog(_Entry):
 
     def category(self, key: str) -> Category | None:
         return next((c for c in self.categories if c.key == key), None)
+
+    def canned_for(self, status: str) -> list[tuple[int, CannedResponse]]:
+        """Canned responses usable at `status`, with their index (for callback data)."""
+        return [(i, c) for i, c in enumerate(self.canned_responses) if c.status == status]
 
 
 class CatalogError(Exception):
