@@ -11,9 +11,10 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
+from bot import sla
 from bot.commands import publish_commands
 from bot.context import BotContext, MahallehApplication
-from bot.handlers import admin, common, onboarding, preferences
+from bot.handlers import admin, agency, common, my_reports, onboarding, preferences, reports, triage
 from bot.jalali import utc_now
 from bot.persistence import SQLitePersistence
 from bot.polling import ResilientBot
@@ -62,14 +63,20 @@ def build_application(
         .post_init(_post_init)
         .build()
     )
+    timeout = ttl.total_seconds()
     for handler in (
-        *onboarding.handlers(conversation_timeout=ttl.total_seconds()),
+        *onboarding.handlers(timeout),
+        *reports.handlers(timeout),
+        *my_reports.handlers(timeout),
+        *triage.handlers(timeout),
+        *agency.handlers(),
         *preferences.handlers(),
         *admin.handlers(),
         *common.handlers(),
     ):
         application.add_handler(handler)
     application.add_error_handler(common.on_error)
+    application.job_queue.run_repeating(sla.job, interval=sla.CHECK_EVERY, first=30, name="sla")
     return application
 
 

@@ -25,7 +25,12 @@ RESIDENT_COMMANDS = (
     BotCommand("cancel", texts_fa.COMMAND_CANCEL),
     BotCommand("myid", texts_fa.COMMAND_MYID),
 )
-STAFF_COMMANDS = (*RESIDENT_COMMANDS, BotCommand("chatid", texts_fa.COMMAND_CHATID))
+STAFF_COMMANDS = (
+    *RESIDENT_COMMANDS,
+    BotCommand("queue", texts_fa.COMMAND_QUEUE),
+    BotCommand("ticket", texts_fa.COMMAND_TICKET),
+    BotCommand("chatid", texts_fa.COMMAND_CHATID),
+)
 ADMIN_COMMANDS = (
     *STAFF_COMMANDS,
     BotCommand("grant", texts_fa.COMMAND_GRANT),

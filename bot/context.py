@@ -1,9 +1,12 @@
 """The Application subclass that owns storage and catalog, and the context handlers receive."""
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.delivery import DeliveryWorker
+from bot.notices import Notices
 from bot.storage import Storage
 from config.catalog import Catalog
 from config.settings import Settings
@@ -18,10 +21,22 @@ class MahallehApplication(Application):
         self.settings = settings
         self.catalog = catalog
         self.storage = storage
+        self.tz = ZoneInfo(settings.timezone)
+        self.notices = Notices(catalog, self.tz, settings.admin_ids)
+        self.delivery = DeliveryWorker(self.bot, storage, rate=settings.send_rate)
 
     async def initialize(self) -> None:
         await self.storage.connect()
         await super().initialize()
+
+    async def start(self) -> None:
+        await super().start()
+        if self.settings.delivery_worker:
+            await self.delivery.start()
+
+    async def stop(self) -> None:
+        await self.delivery.stop()
+        await super().stop()
 
     async def shutdown(self) -> None:
         await super().shutdown()

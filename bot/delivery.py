@@ -13,7 +13,14 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.storage import OutboxRow, Storage
@@ -27,7 +34,7 @@ async def send(bot: Bot, row: OutboxRow) -> Message | bool:
     p = row.payload
     common: dict[str, Any] = {"chat_id": row.chat_id}
     if p.get("markup"):
-        common["reply_markup"] = InlineKeyboardMarkup.de_json(p["markup"], bot)
+        common["reply_markup"] = _markup(p["markup"], bot)
     if p.get("reply_to"):
         common["reply_parameters"] = ReplyParameters(
             p["reply_to"], allow_sending_without_reply=True
@@ -52,6 +59,16 @@ async def send(bot: Bot, row: OutboxRow) -> Message | bool:
             common.pop("reply_parameters", None)
             return await bot.edit_message_text(text=text, message_id=p["message_id"], **common)
     raise ValueError(f"unknown outbox kind {row.kind!r}")
+
+
+def _markup(
+    data: dict, bot: Bot
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, bot)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, bot)
+    return ReplyKeyboardRemove()
 
 
 class DeliveryWorker:

@@ -12,6 +12,9 @@ MAIN_MENU_ROWS = (
 )
 
 
+MAIN_MENU_LABELS = [label for row in MAIN_MENU_ROWS for label in row]
+
+
 def main_menu() -> ReplyKeyboardMarkup:
     # Reply-keyboard rows are laid out left to right: reverse them so the first is on the right.
     return ReplyKeyboardMarkup(
@@ -40,4 +43,15 @@ def neighborhoods(catalog: Catalog, prefix: str) -> InlineKeyboardMarkup:
             [InlineKeyboardButton(n.name, callback_data=prefix + n.key)]
             for n in catalog.neighborhoods
         ]
+    )
+
+
+def cancel_only() -> ReplyKeyboardMarkup:
+    """Under a step that wants typing: the way out stays one tap away."""
+    return ReplyKeyboardMarkup([[texts_fa.BUTTON_CANCEL]], resize_keyboard=True)
+
+
+def continue_only() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[texts_fa.BUTTON_CONTINUE], [texts_fa.BUTTON_CANCEL]], resize_keyboard=True
     )

@@ -433,6 +433,9 @@ class Storage:
     async def set_phone(self, user_id: int, phone: str | None) -> Resident | None:
         return await self._update_resident(user_id, "phone", phone)
 
+    async def set_muted(self, user_id: int, muted: bool) -> Resident | None:
+        return await self._update_resident(user_id, "muted", int(muted))
+
     async def set_active(self, user_id: int, active: bool) -> Resident | None:
         return await self._update_resident(user_id, "active", int(active))
 
@@ -482,6 +485,9 @@ class Storage:
             (role, scope),
         )
         return [StaffRole(r["user_id"], r["role"], r["scope"]) for r in rows]
+
+    async def facilitators_of(self, neighborhood: str) -> list[int]:
+        return [role.user_id for role in await self.staff(FACILITATOR, neighborhood)]
 
     async def has_role(self, user_id: int, role: str, scope: str) -> bool:
         row = await self._fetchone(

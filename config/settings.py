@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     conversation_ttl_hours: float = Field(default=24, gt=0)
     reports_per_day: int = Field(default=5, ge=1)
+    # Messages per second the delivery worker sends (Telegram allows about 30).
+    send_rate: float = Field(default=25, gt=0, le=30)
+    # Off only in tests that drive delivery by hand.
+    delivery_worker: bool = True
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -27,12 +27,7 @@ _LOGGER = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 
 # Main-menu entries whose capability has not landed yet.
-COMING_SOON_LABELS = [
-    texts_fa.MENU_MY_REPORTS,
-    texts_fa.MENU_REPORT,
-    texts_fa.MENU_SESSIONS,
-    texts_fa.MENU_SURVEYS,
-]
+COMING_SOON_LABELS = [texts_fa.MENU_SESSIONS, texts_fa.MENU_SURVEYS]
 
 
 async def help_command(update: Update, context: BotContext) -> None:

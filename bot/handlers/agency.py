@@ -1,0 +1,208 @@
+"""Agency staff act on ticket cards in their group: acknowledge, in progress, resolved,
+'not ours' (with a reason), canned answers; a reply to a card is an official reply.
+
+Every press is checked: the card's chat must be the ticket's agency chat (Telegram vouches for
+the chat a button was pressed in; callback data is the client's word), or the presser holds the
+agency role in the database. Anything else changes nothing and is logged.
+"""
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from bot import texts_fa, tickets
+from bot.context import BotContext
+from bot.notices import Buttons, agency_buttons, inline
+from bot.persian import normalize
+from bot.storage import AGENCY, Actor, Outgoing, Ticket
+
+_LOGGER = logging.getLogger(__name__)
+_CANNED_LABEL = 40  # characters of a canned answer shown on its button
+
+
+async def _authorised(update: Update, context: BotContext, ticket: Ticket) -> bool:
+    agency = context.catalog.agency(ticket.agency)
+    chat = update.effective_chat
+    if agency is not None and chat is not None and chat.id == agency.chat_id:
+        return True
+    return await context.storage.has_role(update.effective_user.id, AGENCY, ticket.agency)
+
+
+def _markup(context: BotContext, rows: Buttons) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup.de_json(inline(rows), context.bot)
+
+
+async def on_card_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    _, ticket_id, action, *arg = query.data.split(":")
+    ticket = await context.storage.get_ticket(int(ticket_id)) if ticket_id.isdigit() else None
+    if ticket is None or not await _authorised(update, context, ticket):
+        _LOGGER.warning("Refused agency action %r by user %s", query.data, query.from_user.id)
+        await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
+        return
+    if action == "back":
+        await query.answer()
+        await query.edit_message_reply_markup(
+            _markup(context, agency_buttons(context.catalog, ticket))
+        )
+    elif action == "no" and not arg:
+        await query.answer()
+        rows = [
+            [(reason, f"a:{ticket.id}:no:{i}")]
+            for i, reason in enumerate(texts_fa.NOT_OURS_REASONS)
+        ]
+        rows.append([(texts_fa.BUTTON_BACK, f"a:{ticket.id}:back")])
+        await query.edit_message_reply_markup(_markup(context, rows))
+    elif action == "cr" and not arg:
+        await query.answer()
+        rows = [
+            [(canned.text[:_CANNED_LABEL], f"a:{ticket.id}:cr:{i}")]
+            for i, canned in enumerate(context.catalog.canned_responses)
+        ]
+        rows.append([(texts_fa.BUTTON_BACK, f"a:{ticket.id}:back")])
+        await query.edit_message_reply_markup(_markup(context, rows))
+    elif action in tickets.AGENCY_ACTIONS:
+        await _move(update, context, ticket, action, arg[0] if arg else None)
+    elif action == "cr":
+        await _canned(update, context, ticket, arg[0])
+    else:
+        await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+
+
+async def _move(
+    update: Update, context: BotContext, ticket: Ticket, action: str, reason_index: str | None
+) -> None:
+    query = update.callback_query
+    sources, target = tickets.AGENCY_ACTIONS[action]
+    reason = ""
+    if action == "no":
+        if not (reason_index or "").isdigit() or int(reason_index) >= len(
+            texts_fa.NOT_OURS_REASONS
+        ):
+            await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+            return
+        reason = texts_fa.NOT_OURS_REASONS[int(reason_index)]
+    notices = context.app.notices
+    resident = await context.storage.get_resident(ticket.resident_id)
+    agency = notices.agency(ticket.agency)
+    facilitators = await context.storage.facilitators_of(ticket.neighborhood)
+
+    def notify(changed: Ticket, followers: list[int]) -> list[Outgoing]:
+        out = notices.status_change(resident, by=agency, reason=reason)(changed, followers)
+        if target == tickets.QUEUED:
+            why = texts_fa.QUEUE_REASON_NOT_OURS.format(agency=agency, reason=reason)
+            out += notices.triage(changed, resident, [], facilitators, why)
+        return out
+
+    changed = await context.storage.update_ticket(
+        ticket.id,
+        _actor(update),
+        "status",
+        notify,
+        status=target,
+        body=reason,
+        expect_status=sources,
+    )
+    await _answer_or_refresh(update, context, changed, ticket)
+
+
+async def _canned(update: Update, context: BotContext, ticket: Ticket, index: str) -> None:
+    """Send a ready answer; if it belongs to a later status the ticket may reach, move there."""
+    query = update.callback_query
+    canned = context.catalog.canned_responses
+    if not index.isdigit() or int(index) >= len(canned):
+        await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+        return
+    answer = canned[int(index)]
+    notices = context.app.notices
+    resident = await context.storage.get_resident(ticket.resident_id)
+    agency = notices.agency(ticket.agency)
+    moves = [
+        target
+        for sources, target in tickets.AGENCY_ACTIONS.values()
+        if target == answer.status and ticket.status in sources
+    ]
+    status = moves[0] if moves else None
+
+    def notify(changed: Ticket, followers: list[int]) -> list[Outgoing]:
+        out = notices.reply_notices(changed, followers, agency, answer.text)
+        if status:
+            out += notices.status_notices(changed, followers, agency)
+        return out + notices.card_edit(changed, resident)
+
+    changed = await context.storage.update_ticket(
+        ticket.id,
+        _actor(update),
+        "reply",
+        notify,
+        status=status,
+        body=answer.text,
+        expect_status=tickets.AT_AGENCY,
+    )
+    await _answer_or_refresh(update, context, changed, ticket)
+
+
+async def _answer_or_refresh(
+    update: Update, context: BotContext, changed: Ticket | None, before: Ticket
+) -> None:
+    """Acknowledge the press; if someone else moved the ticket first, show the card as it is."""
+    query = update.callback_query
+    if changed is not None:
+        await query.answer(texts_fa.DONE_SHORT)
+        return
+    await query.answer(texts_fa.ACTION_STALE, show_alert=True)
+    current = await context.storage.get_ticket(before.id)
+    resident = await context.storage.get_resident(current.resident_id)
+    await query.edit_message_text(
+        context.app.notices.card_text(current, resident, for_agency=True),
+        reply_markup=_markup(context, agency_buttons(context.catalog, current)),
+    )
+
+
+async def on_reply(update: Update, context: BotContext) -> None:
+    """A reply (text, or photo with caption) to a ticket's message in its agency's chat."""
+    message = update.effective_message
+    ticket_id = await context.storage.ticket_of_message(
+        message.chat.id, message.reply_to_message.message_id
+    )
+    ticket = await context.storage.get_ticket(ticket_id) if ticket_id else None
+    if ticket is None or ticket.card_chat_id != message.chat.id:
+        return  # an ordinary conversation in the group
+    if not await _authorised(update, context, ticket):
+        return
+    if ticket.status not in tickets.AT_AGENCY:
+        await message.reply_text(texts_fa.REPLY_NOT_OPEN)
+        return
+    text = normalize(message.text or message.caption or "")
+    photo = message.photo[-1].file_id if message.photo else None
+    notices = context.app.notices
+    agency = notices.agency(ticket.agency)
+
+    def notify(changed: Ticket, followers: list[int]) -> list[Outgoing]:
+        out = notices.reply_notices(changed, followers, agency, text) if text else []
+        if photo:
+            caption = texts_fa.MEDIA_CAPTION.format(code=notices.code(changed))
+            out += [
+                Outgoing(u, "photo", {"file_id": photo, "text": caption}, ticket_id=changed.id)
+                for u in followers
+            ]
+        return out
+
+    await context.storage.update_ticket(ticket.id, _actor(update), "reply", notify, body=text)
+    await message.reply_text(texts_fa.REPLY_RELAYED)
+
+
+def _actor(update: Update) -> Actor:
+    user = update.effective_user
+    return Actor(user.id, user.full_name, "agency")
+
+
+def handlers() -> list[BaseHandler]:
+    groups = filters.ChatType.GROUPS
+    return [
+        CallbackQueryHandler(on_card_button, pattern=r"^a:"),
+        MessageHandler(
+            groups & filters.REPLY & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, on_reply
+        ),
+    ]

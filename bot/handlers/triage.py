@@ -1,0 +1,308 @@
+"""Facilitators triage what no agency took: approve reviewed tickets, reassign, close or
+reject with a reason, edit or hide what agencies should not see, mute an abusive resident.
+
+`/queue` lists the waiting tickets of the facilitator's neighborhoods, `/ticket <code>` finds
+one. Every press re-checks that the presser facilitates the ticket's neighborhood (or is a
+super-admin).
+"""
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts_fa, tickets
+from bot.context import BotContext
+from bot.handlers.reports import DESCRIPTION_MAX, DESCRIPTION_MIN
+from bot.notices import Buttons, inline, triage_buttons
+from bot.persian import normalize, to_persian_digits
+from bot.storage import FACILITATOR, Actor, Outgoing, Ticket
+
+_LOGGER = logging.getLogger(__name__)
+PRIVATE = filters.ChatType.PRIVATE
+QUEUE_PAGE = 10
+EDITING_TEXT = "editing_text"
+
+
+def _markup(context: BotContext, rows: Buttons) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup.de_json(inline(rows), context.bot)
+
+
+async def _neighborhoods(context: BotContext, user_id: int) -> list[str]:
+    """The neighborhoods this person triages: their own, or all for a super-admin."""
+    if user_id in context.settings.admin_ids:
+        return [n.key for n in context.catalog.neighborhoods]
+    return [r.scope for r in await context.storage.roles_of(user_id) if r.role == FACILITATOR]
+
+
+async def _may_triage(context: BotContext, user_id: int, ticket: Ticket) -> bool:
+    return ticket.neighborhood in await _neighborhoods(context, user_id)
+
+
+async def show_queue(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    user_id = update.effective_user.id
+    neighborhoods = await _neighborhoods(context, user_id)
+    if not neighborhoods:
+        await update.effective_message.reply_text(texts_fa.FACILITATOR_ONLY)
+        return
+    page = int(query.data.removeprefix("f:q:")) if query else 0
+    if query:
+        await query.answer()
+    waiting = await context.storage.queue(neighborhoods, QUEUE_PAGE + 1, page * QUEUE_PAGE)
+    if not waiting and page == 0:
+        await update.effective_message.reply_text(texts_fa.QUEUE_EMPTY)
+        return
+    notices = context.app.notices
+    rows: Buttons = []
+    for ticket in waiting[:QUEUE_PAGE]:
+        emoji, category = notices.category(ticket)
+        label = texts_fa.QUEUE_BUTTON.format(
+            code=tickets.format_code(ticket.code),
+            emoji=emoji,
+            category=category,
+            status=texts_fa.STATUS[ticket.status],
+        )
+        rows.append([(label, f"f:{ticket.id}:v")])
+    nav = []
+    if page > 0:
+        nav.append((texts_fa.BUTTON_PREVIOUS, f"f:q:{page - 1}"))
+    if len(waiting) > QUEUE_PAGE:
+        nav.append((texts_fa.BUTTON_NEXT, f"f:q:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    text = texts_fa.QUEUE_HEADER.format(count=to_persian_digits(len(rows) - bool(nav)))
+    if query:
+        await query.edit_message_text(text, reply_markup=_markup(context, rows))
+    else:
+        await update.effective_message.reply_text(text, reply_markup=_markup(context, rows))
+
+
+async def find_ticket(update: Update, context: BotContext) -> None:
+    """/ticket <code>: a facilitator looks up a ticket a resident read out on the phone."""
+    if not await _neighborhoods(context, update.effective_user.id):
+        await update.effective_message.reply_text(texts_fa.FACILITATOR_ONLY)
+        return
+    code = tickets.parse_code(" ".join(context.args or []))
+    if code is None:
+        await update.effective_message.reply_text(texts_fa.TICKET_USAGE)
+        return
+    ticket = await context.storage.get_ticket_by_code(code)
+    if ticket is None or not await _may_triage(context, update.effective_user.id, ticket):
+        await update.effective_message.reply_text(texts_fa.TICKET_NOT_FOUND)
+        return
+    text, rows = await _triage_card(context, ticket)
+    await update.effective_message.reply_text(text, reply_markup=_markup(context, rows))
+
+
+async def _triage_card(context: BotContext, ticket: Ticket) -> tuple[str, Buttons]:
+    resident = await context.storage.get_resident(ticket.resident_id)
+    notices = context.app.notices
+    text = notices.card_text(ticket, resident, for_agency=False)
+    return text, triage_buttons(ticket, resident.muted if resident else False)
+
+
+async def _pressed_ticket(update: Update, context: BotContext) -> Ticket | None:
+    query = update.callback_query
+    parts = query.data.split(":")
+    ticket = await context.storage.get_ticket(int(parts[1])) if parts[1].isdigit() else None
+    if ticket is None or not await _may_triage(context, query.from_user.id, ticket):
+        _LOGGER.warning("Refused triage action %r by user %s", query.data, query.from_user.id)
+        await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
+        return None
+    return ticket
+
+
+async def _refresh(update: Update, context: BotContext, ticket_id: int, note: str = "") -> None:
+    """Show the presser the ticket as it is now, with the buttons that still apply."""
+    ticket = await context.storage.get_ticket(ticket_id)
+    text, rows = await _triage_card(context, ticket)
+    await update.callback_query.answer(note or None)
+    await update.callback_query.edit_message_text(text, reply_markup=_markup(context, rows))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    ticket = await _pressed_ticket(update, context)
+    if ticket is None:
+        return
+    action, *arg = query.data.split(":")[2:]
+    if action == "v":
+        await _refresh(update, context, ticket.id)
+    elif action == "as":
+        rows = [[(a.name, f"f:{ticket.id}:to:{a.key}")] for a in context.catalog.agencies]
+        await _submenu(update, context, ticket, texts_fa.ASK_AGENCY, rows)
+    elif action == "cl":
+        rows = [[(r, f"f:{ticket.id}:cx:{i}")] for i, r in enumerate(texts_fa.CLOSE_REASONS)]
+        await _submenu(update, context, ticket, texts_fa.ASK_CLOSE_REASON, rows)
+    elif action == "ok":
+        await _send_on(update, context, ticket, ticket.agency, (tickets.REVIEW,))
+    elif action == "to" and arg and context.catalog.agency(arg[0]):
+        await _send_on(update, context, ticket, arg[0], tickets.WITH_FACILITATORS)
+    elif action == "cx" and arg and arg[0].isdigit() and int(arg[0]) < len(texts_fa.CLOSE_REASONS):
+        await _close(update, context, ticket, texts_fa.CLOSE_REASONS[int(arg[0])])
+    elif action in ("ht", "hm"):
+        await _toggle_hidden(update, context, ticket, action)
+    elif action == "mu":
+        resident = await context.storage.get_resident(ticket.resident_id)
+        await context.storage.set_muted(ticket.resident_id, not resident.muted)
+        note = texts_fa.RESIDENT_UNMUTED if resident.muted else texts_fa.RESIDENT_MUTED
+        await _refresh(update, context, ticket.id, note)
+    else:
+        await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+
+
+async def _submenu(
+    update: Update, context: BotContext, ticket: Ticket, question: str, rows: Buttons
+) -> None:
+    text, _ = await _triage_card(context, ticket)
+    rows.append([(texts_fa.BUTTON_BACK, f"f:{ticket.id}:v")])
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        text + question, reply_markup=_markup(context, rows)
+    )
+
+
+async def _send_on(
+    update: Update, context: BotContext, ticket: Ticket, agency: str, expect: tuple[str, ...]
+) -> None:
+    """Approve (same agency) or reassign: to the agency's chat, or back to the queue if it
+    has none."""
+    notices = context.app.notices
+    resident = await context.storage.get_resident(ticket.resident_id)
+    media = await context.storage.ticket_media(ticket.id)
+    status = tickets.destination(context.catalog, agency)
+
+    def notify(changed: Ticket, followers: list[int]) -> list[Outgoing]:
+        out = notices.status_notices(changed, followers, texts_fa.OFFICE)
+        if changed.status == tickets.NEW:
+            out += notices.deliver_to_agency(changed, resident, media)
+        return out
+
+    changed = await context.storage.update_ticket(
+        ticket.id,
+        _actor(update),
+        "reassign" if agency != ticket.agency else "status",
+        notify,
+        status=status,
+        body=agency if agency != ticket.agency else "",
+        expect_status=expect,
+        agency=agency,
+    )
+    await _refresh(
+        update, context, ticket.id, texts_fa.DONE_SHORT if changed else texts_fa.ACTION_STALE
+    )
+
+
+async def _close(update: Update, context: BotContext, ticket: Ticket, reason: str) -> None:
+    status = tickets.REJECTED if ticket.status == tickets.REVIEW else tickets.CLOSED
+    changed = await context.storage.update_ticket(
+        ticket.id,
+        _actor(update),
+        "status",
+        lambda t, f: context.app.notices.status_notices(t, f, texts_fa.OFFICE, reason),
+        status=status,
+        body=reason,
+        expect_status=tickets.WITH_FACILITATORS,
+    )
+    await _refresh(
+        update, context, ticket.id, texts_fa.DONE_SHORT if changed else texts_fa.ACTION_STALE
+    )
+
+
+async def _toggle_hidden(update: Update, context: BotContext, ticket: Ticket, action: str) -> None:
+    resident = await context.storage.get_resident(ticket.resident_id)
+    field = "hidden_text" if action == "ht" else "hidden_media"
+    await context.storage.update_ticket(
+        ticket.id,
+        _actor(update),
+        "note",
+        lambda t, _: context.app.notices.card_edit(t, resident),
+        body=field,
+        **{field: not getattr(ticket, field)},
+    )
+    await _refresh(update, context, ticket.id, texts_fa.DONE_SHORT)
+
+
+# ---------------------------------------------------------------- editing a ticket's text
+
+
+async def ask_text(update: Update, context: BotContext) -> str | int:
+    ticket = await _pressed_ticket(update, context)
+    if ticket is None:
+        return ConversationHandler.END
+    await update.callback_query.answer()
+    context.user_data["editing_ticket"] = ticket.id
+    await update.effective_message.reply_text(
+        texts_fa.ASK_NEW_TEXT.format(code=context.app.notices.code(ticket))
+    )
+    return EDITING_TEXT
+
+
+async def receive_text(update: Update, context: BotContext) -> str | int:
+    text = normalize(update.effective_message.text)
+    if not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
+        await update.effective_message.reply_text(
+            texts_fa.DESCRIPTION_TOO_SHORT.format(min=to_persian_digits(DESCRIPTION_MIN))
+            if len(text) < DESCRIPTION_MIN
+            else texts_fa.DESCRIPTION_TOO_LONG.format(
+                length=to_persian_digits(len(text)), max=to_persian_digits(DESCRIPTION_MAX)
+            )
+        )
+        return EDITING_TEXT
+    ticket = await context.storage.get_ticket(context.user_data.pop("editing_ticket", 0))
+    if ticket is None or not await _may_triage(context, update.effective_user.id, ticket):
+        return ConversationHandler.END
+    resident = await context.storage.get_resident(ticket.resident_id)
+    changed = await context.storage.update_ticket(
+        ticket.id,
+        _actor(update),
+        "edited",
+        lambda t, _: context.app.notices.card_edit(t, resident),
+        description=text,
+    )
+    card, rows = await _triage_card(context, changed)
+    await update.effective_message.reply_text(
+        texts_fa.TEXT_EDITED.format(code=context.app.notices.code(changed))
+    )
+    await update.effective_message.reply_text(card, reply_markup=_markup(context, rows))
+    return ConversationHandler.END
+
+
+async def cancel_text(update: Update, context: BotContext) -> int:
+    context.user_data.pop("editing_ticket", None)
+    await update.effective_message.reply_text(texts_fa.CANCELLED)
+    return ConversationHandler.END
+
+
+def _actor(update: Update) -> Actor:
+    user = update.effective_user
+    return Actor(user.id, user.full_name, "facilitator")
+
+
+def handlers(conversation_timeout: float) -> list[BaseHandler]:
+    editing = ConversationHandler(
+        name="triage_edit",
+        persistent=True,
+        allow_reentry=True,
+        conversation_timeout=conversation_timeout,
+        entry_points=[CallbackQueryHandler(ask_text, pattern=r"^f:\d+:ed$")],
+        states={
+            EDITING_TEXT: [MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, receive_text)]
+        },
+        fallbacks=[CommandHandler("cancel", cancel_text, filters=PRIVATE)],
+    )
+    return [
+        editing,
+        CommandHandler("queue", show_queue, filters=PRIVATE),
+        CommandHandler("ticket", find_ticket, filters=PRIVATE),
+        CallbackQueryHandler(show_queue, pattern=r"^f:q:\d+$"),
+        CallbackQueryHandler(on_button, pattern=r"^f:\d+:"),
+    ]
