@@ -34,8 +34,9 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
+    rate_limiter: AIORateLimiter | None = None,
 ) -> MahallehApplication:
-    """The whole bot. `request` replaces the HTTP layer (tests); `clock` replaces UTC now."""
+    """The whole bot. Tests replace the HTTP layer (`request`), the clock and the limiter."""
     storage = Storage(settings.database_path, clock)
     bot = ResilientBot(
         token=settings.bot_token.get_secret_value(),
@@ -48,7 +49,7 @@ def build_application(
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             tzinfo=ZoneInfo(settings.timezone),
         ),
-        rate_limiter=AIORateLimiter(),
+        rate_limiter=rate_limiter or AIORateLimiter(),
     )
     ttl = timedelta(hours=settings.conversation_ttl_hours)
     application = (

@@ -1,7 +1,7 @@
 """Jalali dates and Tehran time: store UTC, show and read Jalali with Persian digits."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -56,3 +56,8 @@ def parse_jalali(text: str, tz: ZoneInfo = TEHRAN) -> datetime | None:
     except ValueError:
         return None
     return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def seconds(duration: int | float | timedelta) -> float:
+    """A Telegram duration (int today, timedelta in python-telegram-bot's future) in seconds."""
+    return duration.total_seconds() if isinstance(duration, timedelta) else float(duration)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
@@ -215,6 +216,7 @@ class Harness:
 
     db_path: Path
     admins: frozenset[int] = frozenset()
+    agency_chats: dict[str, int] = field(default_factory=dict)
     api: FakeBotAPI = field(default_factory=FakeBotAPI)
     clock: FakeClock = field(default_factory=FakeClock)
     app: MahallehApplication | None = None
@@ -229,13 +231,24 @@ class Harness:
             database_path=self.db_path,
             admin_ids=",".join(map(str, self.admins)),
             catalog_path=CATALOG_PATH,
+            delivery_worker=False,
         )
 
     async def start(self) -> None:
         settings = self.settings()
+        catalog = load_catalog(settings.catalog_path)
+        agencies = [
+            a.model_copy(update={"chat_id": self.agency_chats.get(a.key)}) for a in catalog.agencies
+        ]
         self.app = build_application(
-            settings, load_catalog(settings.catalog_path), request=self.api, clock=self.clock.now
+            settings,
+            catalog.model_copy(update={"agencies": agencies}),
+            request=self.api,
+            clock=self.clock.now,
+            # The real limiter, with its limits off: tests do not wait for real time.
+            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
         )
+        self.app.delivery.interval = 0
 
         async def record(update: object, context: Any) -> None:
             self.errors.append(context.error)
@@ -263,6 +276,7 @@ class Harness:
         data = {"update_id": next(self._ids), **data}
         before = len(self.api.calls)
         await self.app.process_update(Update.de_json(data, self.app.bot))
+        await self.app.delivery.drain()
         if self.errors:
             raise AssertionError(f"handler raised: {self.errors!r}") from self.errors[0]
         return self.api.calls[before:]

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
-from bot.jalali import format_date
+from bot.jalali import format_date, seconds
 from bot.notices import Buttons, inline
 from bot.persian import escape, normalize, to_persian_digits
 from bot.storage import Actor, Media, NewTicket, Outgoing, Resident, Ticket
@@ -130,7 +130,7 @@ def _description_problem(text: str) -> str | None:
 
 async def describe_voice(update: Update, context: BotContext) -> str:
     voice = update.effective_message.voice
-    if voice.duration > VOICE_MAX_SECONDS:
+    if seconds(voice.duration) > VOICE_MAX_SECONDS:
         await update.effective_message.reply_text(texts_fa.VOICE_TOO_LONG)
         return DESCRIBE
     draft = _draft(context)
@@ -183,7 +183,7 @@ async def _ask_media(update: Update, context: BotContext) -> str:
 
 async def add_media(update: Update, context: BotContext) -> str:
     message = update.effective_message
-    if message.video and message.video.duration > VIDEO_MAX_SECONDS:
+    if message.video and seconds(message.video.duration) > VIDEO_MAX_SECONDS:
         await message.reply_text(texts_fa.VIDEO_TOO_LONG)
         return MEDIA
     item = (

@@ -1,0 +1,279 @@
+"""The resident's side of a report: the flow, its checks, the 'me too' offer, my reports."""
+
+from bot import texts_fa
+from bot.persian import to_persian_digits
+from tests.conftest import MUNICIPALITY_CHAT
+from tests.flows import PHOTO, card_in, file_report, register
+from tests.harness import Person, texts
+
+
+async def stored_ticket(bot, person):
+    found = await bot.app.storage.tickets_of_resident(person.id, 1, 0)
+    return found[0] if found else None
+
+
+async def test_full_report_without_photos_reaches_the_agency(bot, resident):
+    await register(bot, resident)
+    calls = await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    assert ticket.status == "new"
+    assert ticket.agency == "municipality"
+    code = f"{to_persian_digits(ticket.code[:3])}-{to_persian_digits(ticket.code[3:])}"
+    confirmation = bot.api.last_to(resident.id)
+    assert "گزارش شما ثبت شد" in confirmation.text
+    assert code in confirmation.text
+    assert "شهرداری قم" in confirmation.text
+    assert texts_fa.MENU_REPORT in confirmation.keyboard  # the main menu is back
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    assert code in card.text
+    assert "زباله‌ها سه روز است جمع نشده" in card.text
+    assert "شهر قائم" in card.text
+    assert "زهرا" not in card.text  # not shared
+    assert {label for label, _ in card.buttons} == {
+        texts_fa.BUTTON_ACK,
+        texts_fa.BUTTON_PROGRESS,
+        texts_fa.BUTTON_RESOLVED,
+        texts_fa.BUTTON_NOT_OURS,
+        texts_fa.BUTTON_CANNED,
+    }
+    assert (await stored_ticket(bot, resident)).card_message_id == card.message_id
+    assert calls  # the confirm press was answered
+
+
+async def test_report_with_photos_location_and_shared_contact(bot, resident):
+    await register(bot, resident, phone="09121234567")
+    await file_report(bot, resident, photos=2, location=(34.6399, 50.8759), share=True)
+    sent = bot.api.sent_to(MUNICIPALITY_CHAT)
+    assert [c.method for c in sent] == ["sendPhoto", "sendPhoto", "sendLocation", "sendMessage"]
+    assert sent[0].params["photo"] == "AgACbig"  # the largest size
+    assert sent[2].params["latitude"] == 34.6399
+    assert "زهرا" in sent[-1].text
+    assert "+989121234567" in sent[-1].text
+
+
+async def test_three_photos_skip_straight_to_location(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:streets")
+    await bot.send(resident, "چاله بزرگ وسط کوچه شانزده")
+    await bot.send_raw(resident, photo=PHOTO)
+    calls = await bot.send_raw(resident, photo=PHOTO)
+    assert "۲ از ۳" in calls[-1].text
+    calls = await bot.send_raw(resident, photo=PHOTO)
+    assert calls[-1].text == texts_fa.ASK_LOCATION
+    calls = await bot.send(resident, "کوچه شانزده، جنب نانوایی")
+    review = calls[-1]
+    assert "۳ مورد" in review.text
+    assert "کوچه شانزده، جنب نانوایی" in review.text
+
+
+async def test_description_checks(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    calls = await bot.send(resident, "بد است")
+    assert "کوتاه" in calls[-1].text
+    calls = await bot.send(resident, "ا" * 2001)
+    assert "۲۰۰۱" in calls[-1].text
+    sticker = {"file_id": "CAAC", "file_unique_id": "x", "type": "regular", "width": 512,
+               "height": 512, "is_animated": False, "is_video": False}  # fmt: skip
+    calls = await bot.send_raw(resident, sticker=sticker)
+    assert calls[-1].text == texts_fa.DESCRIPTION_WRONG_TYPE
+    document = {"file_id": "BQAC", "file_unique_id": "d", "file_name": "a.pdf"}
+    calls = await bot.send_raw(resident, document=document)
+    assert calls[-1].text == texts_fa.DESCRIPTION_WRONG_TYPE
+    long_voice = {"file_id": "AwAC", "file_unique_id": "v", "duration": 181}
+    calls = await bot.send_raw(resident, voice=long_voice)
+    assert calls[-1].text == texts_fa.VOICE_TOO_LONG
+    calls = await bot.send_raw(resident, voice={**long_voice, "duration": 95})
+    assert "عکس یا فیلم" in calls[-1].text  # moved on to the media step
+
+
+async def test_voice_report_reaches_the_agency_as_voice(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    await bot.send_raw(resident, voice={"file_id": "AwACvoice", "file_unique_id": "v", "duration": 40})
+    await bot.send(resident, texts_fa.BUTTON_CONTINUE)
+    review = (await bot.send(resident, texts_fa.BUTTON_SKIP))[-1]
+    assert texts_fa.VOICE_DESCRIPTION in review.text
+    await bot.press(resident, "rp:ok", on=review)
+    sent = bot.api.sent_to(MUNICIPALITY_CHAT)
+    assert sent[0].method == "sendVoice"
+    assert sent[0].params["voice"] == "AwACvoice"
+    assert texts_fa.CARD_VOICE in sent[-1].text
+
+
+async def test_photo_caption_is_the_description(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    calls = await bot.send_raw(resident, photo=PHOTO, caption="سطل زباله سر کوچه شکسته است")
+    assert "۱ از ۳" in calls[-1].text
+    await bot.send(resident, texts_fa.BUTTON_CONTINUE)
+    review = (await bot.send(resident, texts_fa.BUTTON_SKIP))[-1]
+    assert "سطل زباله سر کوچه شکسته است" in review.text
+
+
+async def test_markup_in_the_description_is_shown_literally(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident, text="<b>فوری</b> & <a href='x'>لینک</a> زباله")
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    assert "&lt;b&gt;فوری&lt;/b&gt; &amp; &lt;a href='x'&gt;" in card.text
+    assert "<b>فوری</b>" not in card.text
+
+
+async def test_edit_from_the_review_card(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    await bot.send(resident, "زباله‌ها جمع نشده است امروز")
+    await bot.send(resident, texts_fa.BUTTON_CONTINUE)
+    review = (await bot.send(resident, texts_fa.BUTTON_SKIP))[-1]
+    await bot.press(resident, "rp:ed", on=review)
+    calls = await bot.press(resident, "rp:e:desc")
+    assert calls[-1].text == texts_fa.ASK_DESCRIPTION
+    review = (await bot.send(resident, "زباله‌ها یک هفته است جمع نشده"))[-1]
+    assert "یک هفته" in review.text
+    await bot.press(resident, "rp:ed", on=review)
+    await bot.press(resident, "rp:e:cat")
+    review = (await bot.press(resident, "rp:c:water"))[-1]
+    assert "آب و فاضلاب" in review.text
+    await bot.press(resident, "rp:ok", on=review)
+    ticket = await stored_ticket(bot, resident)
+    assert (ticket.category, ticket.description) == ("water", "زباله‌ها یک هفته است جمع نشده")
+
+
+async def test_cancel_in_the_middle_and_the_stale_review_button(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    calls = await bot.send(resident, texts_fa.BUTTON_CANCEL)
+    assert calls[-1].text == texts_fa.REPORT_CANCELLED
+    calls = await bot.press(resident, "rp:ok")
+    assert texts_fa.BUTTON_EXPIRED in texts(calls)
+    assert await stored_ticket(bot, resident) is None
+
+
+async def test_menu_button_in_the_middle_ends_the_flow(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    calls = await bot.send(resident, texts_fa.MENU_MY_REPORTS)
+    assert calls[-1].text == texts_fa.FLOW_INTERRUPTED
+
+
+async def test_restart_in_the_middle_of_a_report_resumes(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    await bot.send(resident, "زباله‌ها سه روز است جمع نشده")
+    await bot.restart()
+    await bot.send_raw(resident, photo=PHOTO)
+    await bot.send(resident, texts_fa.BUTTON_CONTINUE)
+    review = (await bot.send(resident, texts_fa.BUTTON_SKIP))[-1]
+    assert "سه روز" in review.text
+    assert "۱ مورد" in review.text
+    await bot.press(resident, "rp:ok", on=review)
+    assert (await stored_ticket(bot, resident)).status == "new"
+
+
+async def test_forged_category(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    calls = await bot.press(resident, "rp:c:weapons")
+    assert calls[-1].params["text"] == texts_fa.BUTTON_INVALID
+
+
+async def test_daily_limit(bot, resident):
+    await register(bot, resident)
+    for n in range(5):
+        await file_report(bot, resident, text=f"مشکل شماره {n} در کوچه ما")
+    calls = await bot.send(resident, texts_fa.MENU_REPORT)
+    assert "۵ گزارش" in calls[-1].text
+    bot.clock.advance(days=1)
+    calls = await bot.send(resident, texts_fa.MENU_REPORT)
+    assert calls[-1].text == texts_fa.ASK_CATEGORY
+
+
+async def test_me_too_instead_of_a_duplicate(bot, resident):
+    neighbor = Person(222333444, "حسن")
+    await register(bot, resident)
+    await register(bot, neighbor)
+    await file_report(bot, resident, location=(34.6400, 50.8760))
+    first = await stored_ticket(bot, resident)
+    calls = await file_report(bot, neighbor, text="باز هم زباله جمع نشده", location=(34.6405, 50.8762))
+    offer = calls[-1]
+    assert "گزارش مشابهی" in offer.text
+    calls = await bot.press(neighbor, offer.data_for("من هم"), on=offer)
+    assert "به گزارش" in bot.api.last_to(neighbor.id).text
+    assert "۲ نفر" in bot.api.last_to(neighbor.id).text
+    ticket = await bot.app.storage.get_ticket(first.id)
+    assert ticket.supporters == 1
+    assert await bot.app.storage.count_reports_since(neighbor.id, bot.clock.now().replace(year=2000)) == 0
+    edit = [c for c in bot.api.sent_to(MUNICIPALITY_CHAT) if c.method == "editMessageText"][-1]
+    assert "همراهان: ۱" in edit.text
+    # The supporter follows it: it is in their list.
+    calls = await bot.send(neighbor, texts_fa.MENU_MY_REPORTS)
+    assert len(calls[-1].buttons) == 1
+
+
+async def test_far_apart_is_not_a_duplicate(bot, resident):
+    neighbor = Person(222333444, "حسن")
+    await register(bot, resident)
+    await register(bot, neighbor)
+    await file_report(bot, resident, location=(34.6400, 50.8760))
+    calls = await file_report(bot, neighbor, location=(34.6500, 50.8760))  # ~1.1 km
+    assert "گزارش شما ثبت شد" in bot.api.last_to(neighbor.id).text
+    assert "گزارش مشابهی" not in texts(calls)
+
+
+async def test_duplicate_declined_files_a_new_ticket(bot, resident):
+    neighbor = Person(222333444, "حسن")
+    await register(bot, resident)
+    await register(bot, neighbor)
+    await file_report(bot, resident)
+    offer = (await file_report(bot, neighbor))[-1]
+    await bot.press(neighbor, offer.data_for("مشکل دیگری"), on=offer)
+    assert (await stored_ticket(bot, neighbor)).resident_id == neighbor.id
+
+
+async def test_my_reports_pages_and_history(bot, resident):
+    await register(bot, resident)
+    for day in range(7):
+        await file_report(bot, resident, text=f"مشکل روز {day} در محله ما")
+        bot.clock.advance(days=1)
+    calls = await bot.send(resident, texts_fa.MENU_MY_REPORTS)
+    page = calls[-1]
+    assert "صفحهٔ ۱ از ۲" in page.text
+    assert len(page.buttons) == 6  # five tickets and «next»
+    calls = await bot.press(resident, page.data_for("بعدی"), on=page)
+    assert "صفحهٔ ۲ از ۲" in calls[-1].text
+    newest = await stored_ticket(bot, resident)
+    calls = await bot.press(resident, f"r:{newest.id}:v", on=page)
+    assert "مشکل روز 6 در محله ما" in calls[-1].text
+    assert texts_fa.EVENT_CREATED in calls[-1].text
+
+
+async def test_someone_elses_ticket_page_is_refused(bot, resident):
+    stranger = Person(55555, "غریبه")
+    await register(bot, resident)
+    await register(bot, stranger)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    for data in (f"r:{ticket.id}:v", f"r:{ticket.id}:i", f"r:{ticket.id}:n", f"r:{ticket.id}:y"):
+        calls = await bot.press(stranger, data)
+        assert calls[-1].params["text"] == texts_fa.NOT_YOUR_TICKET
+    assert (await bot.app.storage.get_ticket(ticket.id)).status == "new"
+
+
+async def test_add_information_reaches_the_agency(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    await bot.press(resident, f"r:{ticket.id}:i")
+    calls = await bot.send(resident, "امروز بدتر هم شده است")
+    assert "اضافه شد" in texts(calls)
+    relayed = bot.api.last_to(MUNICIPALITY_CHAT)
+    assert "امروز بدتر هم شده است" in relayed.text
+    assert relayed.params["reply_parameters"]["message_id"] == ticket.card_message_id
