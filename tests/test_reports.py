@@ -93,7 +93,9 @@ async def test_voice_report_reaches_the_agency_as_voice(bot, resident):
     await register(bot, resident)
     await bot.send(resident, texts_fa.MENU_REPORT)
     await bot.press(resident, "rp:c:waste")
-    await bot.send_raw(resident, voice={"file_id": "AwACvoice", "file_unique_id": "v", "duration": 40})
+    await bot.send_raw(
+        resident, voice={"file_id": "AwACvoice", "file_unique_id": "v", "duration": 40}
+    )
     await bot.send(resident, texts_fa.BUTTON_CONTINUE)
     review = (await bot.send(resident, texts_fa.BUTTON_SKIP))[-1]
     assert texts_fa.VOICE_DESCRIPTION in review.text
@@ -202,7 +204,9 @@ async def test_me_too_instead_of_a_duplicate(bot, resident):
     await register(bot, neighbor)
     await file_report(bot, resident, location=(34.6400, 50.8760))
     first = await stored_ticket(bot, resident)
-    calls = await file_report(bot, neighbor, text="باز هم زباله جمع نشده", location=(34.6405, 50.8762))
+    calls = await file_report(
+        bot, neighbor, text="باز هم زباله جمع نشده", location=(34.6405, 50.8762)
+    )
     offer = calls[-1]
     assert "گزارش مشابهی" in offer.text
     calls = await bot.press(neighbor, offer.data_for("من هم"), on=offer)
@@ -210,7 +214,10 @@ async def test_me_too_instead_of_a_duplicate(bot, resident):
     assert "۲ نفر" in bot.api.last_to(neighbor.id).text
     ticket = await bot.app.storage.get_ticket(first.id)
     assert ticket.supporters == 1
-    assert await bot.app.storage.count_reports_since(neighbor.id, bot.clock.now().replace(year=2000)) == 0
+    assert (
+        await bot.app.storage.count_reports_since(neighbor.id, bot.clock.now().replace(year=2000))
+        == 0
+    )
     edit = [c for c in bot.api.sent_to(MUNICIPALITY_CHAT) if c.method == "editMessageText"][-1]
     assert "همراهان: ۱" in edit.text
     # The supporter follows it: it is in their list.
