@@ -261,7 +261,7 @@ async def test_supporters_hear_status_changes(bot, resident):
 
 
 async def test_deadline_reminders_by_moving_the_clock(bot, resident):
-    ticket = await setup_ticket(bot, resident)
+    await setup_ticket(bot, resident)
     assert await sla.check_deadlines(bot.app) == 0
     bot.clock.advance(hours=25)  # municipality: 24 h to acknowledge
     assert await sla.check_deadlines(bot.app) == 1
