@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import (
@@ -23,6 +23,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.jalali import seconds
 from bot.storage import OutboxRow, Storage
 
 _LOGGER = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
         self._next_slot = 0.0  # monotonic time of the next allowed send
+        self._paused_until: datetime | None = None  # after a 429: nothing goes out before
         self._runner: asyncio.Task | None = None
         storage.on_enqueue = self._wake.set
 
@@ -135,7 +137,7 @@ class DeliveryWorker:
     async def _fill(self) -> int:
         """Claim as many due rows as there are free slots and start sending them."""
         free = self.concurrency - len(self._in_flight)
-        if free <= 0:
+        if free <= 0 or self._paused():
             return 0
         rows = await self.storage.claim_due(free)
         for row in rows:
@@ -151,6 +153,8 @@ class DeliveryWorker:
 
     async def _sleep_until_due(self) -> None:
         due = await self.storage.next_due()
+        if self._paused_until is not None:
+            due = max(due, self._paused_until) if due else self._paused_until
         timeout = 1.0
         if due is not None:
             timeout = min(timeout, max(0.0, (due - self.storage.now()).total_seconds()))
@@ -165,21 +169,21 @@ class DeliveryWorker:
         if wait > 0:
             await asyncio.sleep(wait)
 
-    def _pause(self, seconds: float) -> None:
+    def _paused(self) -> bool:
         """After a 429, nothing goes out until Telegram said it may."""
-        self._next_slot = max(self._next_slot, time.monotonic() + seconds)
+        if self._paused_until is not None and self.storage.now() < self._paused_until:
+            return True
+        self._paused_until = None
+        return False
 
     async def _deliver(self, row: OutboxRow) -> None:
         try:
             result = await send(self.bot, row)
         except RetryAfter as exc:
-            seconds = exc.retry_after
-            seconds = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
-            _LOGGER.warning("429 from Telegram: retrying message %s in %.0f s", row.id, seconds)
-            self._pause(seconds)
-            await self.storage.mark_retry(
-                row.id, self.storage.now() + timedelta(seconds=seconds), str(exc)
-            )
+            wait = timedelta(seconds=seconds(exc.retry_after))
+            _LOGGER.warning("429 from Telegram: pausing, message %s again in %s", row.id, wait)
+            self._paused_until = self.storage.now() + wait
+            await self.storage.mark_retry(row.id, self._paused_until, str(exc))
         except Forbidden as exc:
             _LOGGER.info("Chat %s refuses the bot: %s", row.chat_id, exc)
             await self.storage.mark_blocked(row.chat_id, str(exc))

@@ -221,6 +221,7 @@ class Harness:
     clock: FakeClock = field(default_factory=FakeClock)
     app: MahallehApplication | None = None
     errors: list[BaseException] = field(default_factory=list)
+    auto_deliver: bool = True  # send what is owed after each update, as the worker would
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def settings(self) -> Settings:
@@ -276,7 +277,8 @@ class Harness:
         data = {"update_id": next(self._ids), **data}
         before = len(self.api.calls)
         await self.app.process_update(Update.de_json(data, self.app.bot))
-        await self.app.delivery.drain()
+        if self.auto_deliver:
+            await self.app.delivery.drain()
         if self.errors:
             raise AssertionError(f"handler raised: {self.errors!r}") from self.errors[0]
         return self.api.calls[before:]
