@@ -11,10 +11,20 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import sla
+from bot import broadcasts, sla
 from bot.commands import publish_commands
 from bot.context import BotContext, MahallehApplication
-from bot.handlers import admin, agency, common, my_reports, onboarding, preferences, reports, triage
+from bot.handlers import (
+    admin,
+    agency,
+    broadcast,
+    common,
+    my_reports,
+    onboarding,
+    preferences,
+    reports,
+    triage,
+)
 from bot.jalali import utc_now
 from bot.persistence import SQLitePersistence
 from bot.polling import ResilientBot
@@ -70,6 +80,7 @@ def build_application(
         *reports.handlers(timeout),
         *my_reports.handlers(timeout),
         *triage.handlers(timeout),
+        *broadcast.handlers(timeout),
         *agency.handlers(),
         *preferences.handlers(),
         *admin.handlers(),
@@ -77,7 +88,11 @@ def build_application(
     ):
         application.add_handler(handler)
     application.add_error_handler(common.on_error)
-    application.job_queue.run_repeating(sla.job, interval=sla.CHECK_EVERY, first=30, name="sla")
+    jobs = application.job_queue
+    jobs.run_repeating(sla.job, interval=sla.CHECK_EVERY, first=30, name="sla")
+    jobs.run_repeating(
+        broadcasts.job, interval=broadcasts.PROGRESS_EVERY, first=3, name="broadcasts"
+    )
     return application
 
 

@@ -29,6 +29,8 @@ STAFF_COMMANDS = (
     *RESIDENT_COMMANDS,
     BotCommand("queue", texts_fa.COMMAND_QUEUE),
     BotCommand("ticket", texts_fa.COMMAND_TICKET),
+    BotCommand("broadcast", texts_fa.COMMAND_BROADCAST),
+    BotCommand("broadcasts", texts_fa.COMMAND_BROADCASTS),
     BotCommand("chatid", texts_fa.COMMAND_CHATID),
 )
 ADMIN_COMMANDS = (

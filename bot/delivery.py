@@ -87,6 +87,7 @@ class DeliveryWorker:
         self.bot = bot
         self.storage = storage
         self.concurrency = concurrency
+        self.rate = rate
         self.interval = 1.0 / rate
         self.max_attempts = max_attempts
         self._wake = asyncio.Event()

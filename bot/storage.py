@@ -143,6 +143,28 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_by_chat ON outbox (chat_id, state, id);
     CREATE INDEX outbox_by_message ON outbox (chat_id, message_id) WHERE message_id IS NOT NULL;
     """,
+    # 3: announcements (their recipients are outbox rows with the broadcast's id)
+    """
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY,
+        author_id INTEGER NOT NULL,
+        audience TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('message', 'photo', 'document')),
+        text TEXT NOT NULL DEFAULT '',
+        file_id TEXT,
+        state TEXT NOT NULL,
+        scheduled_at TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        total INTEGER NOT NULL DEFAULT 0,
+        progress_chat_id INTEGER,
+        progress_message_id INTEGER
+    );
+    CREATE INDEX broadcasts_by_state ON broadcasts (state, scheduled_at);
+    CREATE INDEX outbox_by_broadcast ON outbox (broadcast_id, state) WHERE broadcast_id IS NOT NULL;
+    CREATE INDEX residents_audience ON residents (active, announcements, neighborhood);
+    """,
 )
 
 
@@ -264,6 +286,43 @@ class Actor:
     id: int | None
     name: str
     role: str  # resident, agency, facilitator, system
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    id: int
+    author_id: int
+    audience: dict[str, Any]  # {"neighborhoods": [...] or None for all, "agencies": bool}
+    kind: str  # message, photo or document
+    text: str
+    file_id: str | None
+    state: str  # scheduled, sending, done, cancelled
+    scheduled_at: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    total: int
+    progress_chat_id: int | None
+    progress_message_id: int | None
+
+
+def _broadcast(row: aiosqlite.Row) -> Broadcast:
+    return Broadcast(
+        id=row["id"],
+        author_id=row["author_id"],
+        audience=json.loads(row["audience"]),
+        kind=row["kind"],
+        text=row["text"],
+        file_id=row["file_id"],
+        state=row["state"],
+        scheduled_at=_dt_or_none(row["scheduled_at"]),
+        created_at=_dt(row["created_at"]),
+        started_at=_dt_or_none(row["started_at"]),
+        finished_at=_dt_or_none(row["finished_at"]),
+        total=row["total"],
+        progress_chat_id=row["progress_chat_id"],
+        progress_message_id=row["progress_message_id"],
+    )
 
 
 # Builds what a change owes people, from the ticket as it is after the change and the ids of
@@ -432,6 +491,9 @@ class Storage:
 
     async def set_phone(self, user_id: int, phone: str | None) -> Resident | None:
         return await self._update_resident(user_id, "phone", phone)
+
+    async def set_announcements(self, user_id: int, wanted: bool) -> Resident | None:
+        return await self._update_resident(user_id, "announcements", int(wanted))
 
     async def set_muted(self, user_id: int, muted: bool) -> Resident | None:
         return await self._update_resident(user_id, "muted", int(muted))
@@ -906,3 +968,98 @@ class Storage:
             (chat_id, message_id),
         )
         return row["ticket_id"] if row else None
+
+    # ------------------------------------------------------------------ broadcasts
+
+    async def audience(self, neighborhoods: list[str] | None) -> list[int]:
+        """Residents who want announcements and have not blocked the bot (None: everyone)."""
+        rows = await self._fetchall(
+            "SELECT user_id FROM residents WHERE active = 1 AND announcements = 1"
+            " AND (?1 IS NULL OR neighborhood IN (SELECT value FROM json_each(?1)))"
+            " ORDER BY user_id",
+            (None if neighborhoods is None else json.dumps(neighborhoods),),
+        )
+        return [row["user_id"] for row in rows]
+
+    async def create_broadcast(
+        self,
+        author_id: int,
+        audience: dict[str, Any],
+        kind: str,
+        text: str,
+        file_id: str | None,
+        scheduled_at: datetime | None,
+    ) -> Broadcast:
+        now = _ts(self.now())
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO broadcasts (author_id, audience, kind, text, file_id, state,"
+                " scheduled_at, created_at) VALUES (?, ?, ?, ?, ?, 'scheduled', ?, ?)",
+                (author_id, json.dumps(audience), kind, text, file_id,
+                 _ts(scheduled_at) if scheduled_at else now, now),
+            )  # fmt: skip
+            broadcast_id = cursor.lastrowid
+            await self._audit(db, author_id, "broadcast", str(broadcast_id))
+        return await self.get_broadcast(broadcast_id)
+
+    async def start_broadcast(self, broadcast_id: int, messages: list[Outgoing]) -> bool:
+        """Owe every recipient their copy, in one go; False if it was started or cancelled."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE broadcasts SET state = 'sending', started_at = ?, total = ?"
+                " WHERE id = ? AND state = 'scheduled'",
+                (_ts(self.now()), len(messages), broadcast_id),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await self._enqueue(db, messages)
+            return True
+
+    async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
+        row = await self._fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+        return _broadcast(row) if row else None
+
+    async def broadcasts_in(self, state: str, due_by: datetime | None = None) -> list[Broadcast]:
+        rows = await self._fetchall(
+            "SELECT * FROM broadcasts WHERE state = ? AND (? IS NULL OR scheduled_at <= ?)"
+            " ORDER BY id",
+            (state, *([_ts(due_by)] * 2 if due_by else [None, None])),
+        )
+        return [_broadcast(row) for row in rows]
+
+    async def recent_broadcasts(self, limit: int, author_id: int | None = None) -> list[Broadcast]:
+        rows = await self._fetchall(
+            "SELECT * FROM broadcasts WHERE ?1 IS NULL OR author_id = ?1 ORDER BY id DESC LIMIT ?2",
+            (author_id, limit),
+        )
+        return [_broadcast(row) for row in rows]
+
+    async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
+                (chat_id, message_id, broadcast_id),
+            )
+
+    async def finish_broadcast(self, broadcast_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE broadcasts SET state = 'done', finished_at = ?"
+                " WHERE id = ? AND state = 'sending'",
+                (_ts(self.now()), broadcast_id),
+            )
+
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        """Stop it: what is not yet sent is never sent. Returns how many copies were dropped."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE outbox SET state = 'cancelled'"
+                " WHERE broadcast_id = ? AND state = 'pending'",
+                (broadcast_id,),
+            )
+            await db.execute(
+                "UPDATE broadcasts SET state = 'cancelled', finished_at = ?"
+                " WHERE id = ? AND state IN ('scheduled', 'sending')",
+                (_ts(self.now()), broadcast_id),
+            )
+            return cursor.rowcount

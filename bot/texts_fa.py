@@ -371,3 +371,67 @@ ASK_INFO = "توضیح تازه، عکس یا پیام صوتی را برای گ
 INFO_SENT = "✅ به گزارش {code} اضافه شد و برای رسیدگی‌کننده فرستاده شد."
 INFO_CLOSED = "این گزارش بسته شده است؛ برای مشکل تازه یک گزارش جدید ثبت کنید."
 NOT_YOUR_TICKET = "این گزارش در فهرست شما نیست."
+
+# ================================================================ announcements (broadcasts)
+COMMAND_BROADCAST = "فرستادن اطلاعیه"
+COMMAND_BROADCASTS = "اطلاعیه‌های اخیر"
+BROADCAST_ONLY_STAFF = "فرستادن اطلاعیه برای تسهیل‌گران و مدیران است."
+ASK_AUDIENCE = "📣 <b>اطلاعیهٔ تازه</b>\nبرای چه کسانی فرستاده شود؟ (یک یا چند گزینه، سپس «ادامه»)"
+AUDIENCE_ALL = "همهٔ ساکنان"
+AUDIENCE_AGENCIES = "گروه‌های دستگاه‌ها"
+AUDIENCE_EMPTY = "دست‌کم یک گزینه را انتخاب کنید."
+CHECKED = "✅ "
+ASK_CONTENT = "متن اطلاعیه را بنویسید، یا یک عکس یا فایل با توضیح بفرستید.\nبرای انصراف /cancel"
+CONTENT_TOO_LONG = "متن حداکثر {max} حرف می‌تواند باشد (الان {length} حرف است)."
+CONTENT_WRONG_TYPE = "فقط متن، عکس یا فایل را می‌توان فرستاد."
+ANNOUNCEMENT = "📣 <b>اطلاعیه</b>\n\n{text}"
+PREVIEW_ABOVE = (
+    "👆 پیش‌نمایش: ساکنان اطلاعیه را دقیقاً همین‌طور می‌بینند.\n"
+    "گیرندگان: <b>{count}</b> نفر/گروه ({audience})"
+)
+BUTTON_SEND_NOW = "✅ ارسال الان"
+BUTTON_SCHEDULE = "🕒 زمان‌بندی"
+ASK_SCHEDULE = "تاریخ و ساعت ارسال را به تقویم شمسی بنویسید، مثلاً <code>{example}</code>"
+SCHEDULE_INVALID = "این تاریخ را نفهمیدم. مثل <code>{example}</code> بنویسید."
+SCHEDULE_PAST = "این زمان گذشته است؛ زمانی در آینده بنویسید."
+CONFIRM_SCHEDULE = "اطلاعیه در {time} برای {count} گیرنده فرستاده شود؟"
+BUTTON_CONFIRM_SCHEDULE = "✅ تأیید زمان‌بندی"
+SCHEDULED = "🕒 اطلاعیه #{id} برای {time} زمان‌بندی شد."
+NO_RECIPIENTS = "هیچ گیرنده‌ای با این انتخاب پیدا نشد؛ اطلاعیه فرستاده نشد."
+BROADCAST_CANCELLED_DRAFT = "اطلاعیه فرستاده نشد. ✋"
+PROGRESS = (
+    "📣 <b>اطلاعیه #{id}</b> در حال ارسال\n"
+    "✅ فرستاده: {sent} از {total}\n"
+    "⏳ مانده: {left}\n"
+    "🚫 بات را بسته‌اند: {blocked}\n"
+    "⚠️ ناموفق: {failed}\n"
+    "⏱ زمان تقریبی تا پایان: {eta}"
+)
+PROGRESS_DONE = (
+    "📣 <b>اطلاعیه #{id}</b> {outcome}\n"
+    "✅ فرستاده: {sent} از {total}\n"
+    "🚫 بات را بسته‌اند: {blocked}\n"
+    "⚠️ ناموفق: {failed}\n"
+    "✋ فرستاده‌نشده (لغو): {cancelled}"
+)
+OUTCOME_DONE = "تمام شد"
+OUTCOME_CANCELLED = "متوقف شد"
+ETA_SECONDS = "{n} ثانیه"
+ETA_MINUTES = "{n} دقیقه"
+BUTTON_STOP = "⏹ توقف ارسال"
+STOPPED = "ارسال متوقف شد ✋"
+BROADCASTS_EMPTY = "هنوز اطلاعیه‌ای فرستاده نشده است."
+BROADCASTS_HEADER = "📣 <b>اطلاعیه‌های اخیر</b>"
+BROADCAST_LINE = (
+    "#{id} · {date} · {audience}\n   {state} · ✅ {sent} از {total} · 🚫 {blocked} · ⚠️ {failed}"
+)
+BROADCAST_STATE = {
+    "scheduled": "🕒 زمان‌بندی‌شده",
+    "sending": "📤 در حال ارسال",
+    "done": "✔️ تمام‌شده",
+    "cancelled": "✋ متوقف‌شده",
+}
+BUTTON_ANNOUNCEMENTS = "📣 اطلاعیه‌ها: {state}"
+ANNOUNCEMENTS_ON = "روشن"
+ANNOUNCEMENTS_OFF = "خاموش"
+SETTINGS_ANNOUNCEMENTS = "\nاطلاعیه‌ها: {state}"

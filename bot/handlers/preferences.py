@@ -16,14 +16,18 @@ SHOW = "set:show"
 CHANGE_NEIGHBORHOOD = "set:nbh"
 CHOOSE_PREFIX = "set:nb:"
 REMOVE_PHONE = "set:phdel"
+ANNOUNCEMENTS = "set:ann"
 
 
 def _card(context: BotContext, resident: Resident) -> tuple[str, InlineKeyboardMarkup]:
     neighborhood = context.catalog.neighborhood(resident.neighborhood)
+    announcements = (
+        texts_fa.ANNOUNCEMENTS_ON if resident.announcements else texts_fa.ANNOUNCEMENTS_OFF
+    )
     text = texts_fa.SETTINGS.format(
         neighborhood=neighborhood.name if neighborhood else resident.neighborhood,
         phone=isolate_ltr(resident.phone) if resident.phone else texts_fa.NO_PHONE,
-    )
+    ) + texts_fa.SETTINGS_ANNOUNCEMENTS.format(state=announcements)
     phone_button = (
         InlineKeyboardButton(texts_fa.BUTTON_REMOVE_PHONE, callback_data=REMOVE_PHONE)
         if resident.phone
@@ -36,6 +40,12 @@ def _card(context: BotContext, resident: Resident) -> tuple[str, InlineKeyboardM
             )
         ],
         [phone_button],
+        [
+            InlineKeyboardButton(
+                texts_fa.BUTTON_ANNOUNCEMENTS.format(state=announcements),
+                callback_data=ANNOUNCEMENTS,
+            )
+        ],
     ]
     return text, InlineKeyboardMarkup(buttons)
 
@@ -100,6 +110,16 @@ async def remove_phone(update: Update, context: BotContext) -> None:
     await _render(update, context, resident)
 
 
+async def toggle_announcements(update: Update, context: BotContext) -> None:
+    """Announcements off (or on again); personal notices about tickets come either way."""
+    resident = await _resident_or_tell(update, context)
+    if resident is None:
+        return
+    resident = await context.storage.set_announcements(resident.user_id, not resident.announcements)
+    await update.callback_query.answer()
+    await _render(update, context, resident)
+
+
 def handlers() -> list[BaseHandler]:
     return [
         MessageHandler(filters.ChatType.PRIVATE & filters.Text([texts_fa.MENU_SETTINGS]), show),
@@ -107,4 +127,5 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(change_neighborhood, pattern=f"^{CHANGE_NEIGHBORHOOD}$"),
         CallbackQueryHandler(choose_neighborhood, pattern=f"^{CHOOSE_PREFIX}"),
         CallbackQueryHandler(remove_phone, pattern=f"^{REMOVE_PHONE}$"),
+        CallbackQueryHandler(toggle_announcements, pattern=f"^{ANNOUNCEMENTS}$"),
     ]

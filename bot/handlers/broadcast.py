@@ -1,0 +1,367 @@
+"""/broadcast: a facilitator (their neighborhoods) or a super-admin (everyone, agency chats)
+chooses an audience, sends the content, sees a preview exactly as residents will, and sends
+now or at a Jalali date and time. /broadcasts lists recent ones; a running one can be stopped.
+"""
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import broadcasts, texts_fa
+from bot.context import BotContext
+from bot.delivery import send
+from bot.jalali import format_date, format_datetime, format_numeric, parse_jalali
+from bot.notices import Buttons, inline
+from bot.persian import to_persian_digits
+from bot.storage import FACILITATOR, Broadcast
+
+AUDIENCE, CONTENT, PREVIEW, SCHEDULE, CONFIRM_SCHEDULE = (
+    "audience", "content", "preview", "schedule", "confirm_schedule",
+)  # fmt: skip
+TEXT_MAX, CAPTION_MAX = 3500, 900  # below Telegram's 4096 / 1024, leaving room for the header
+PRIVATE = filters.ChatType.PRIVATE
+_DRAFT = "broadcast"
+
+
+def _markup(context: BotContext, rows: Buttons) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup.de_json(inline(rows), context.bot)
+
+
+async def _allowed_neighborhoods(context: BotContext, user_id: int) -> list[str] | None:
+    """Neighborhoods this person may address; None for a super-admin (any audience)."""
+    if user_id in context.settings.admin_ids:
+        return None
+    return [r.scope for r in await context.storage.roles_of(user_id) if r.role == FACILITATOR]
+
+
+def _draft(context: BotContext) -> dict:
+    return context.user_data.setdefault(_DRAFT, {})
+
+
+# ---------------------------------------------------------------- audience
+
+
+async def start(update: Update, context: BotContext) -> str | int:
+    allowed = await _allowed_neighborhoods(context, update.effective_user.id)
+    if allowed == []:
+        await update.effective_message.reply_text(texts_fa.BROADCAST_ONLY_STAFF)
+        return ConversationHandler.END
+    only_one = allowed is not None and len(allowed) == 1
+    context.user_data[_DRAFT] = {"audience": {"neighborhoods": list(allowed) if only_one else []}}
+    await update.effective_message.reply_text(
+        texts_fa.ASK_AUDIENCE, reply_markup=await _audience_buttons(update, context)
+    )
+    return AUDIENCE
+
+
+async def _audience_buttons(update: Update, context: BotContext) -> InlineKeyboardMarkup:
+    allowed = await _allowed_neighborhoods(context, update.effective_user.id)
+    audience = _draft(context)["audience"]
+
+    def mark(on: bool, label: str) -> str:
+        return (texts_fa.CHECKED if on else "") + label
+
+    rows: Buttons = []
+    if allowed is None:
+        rows.append([(mark(audience.get("all", False), texts_fa.AUDIENCE_ALL), "bc:a:all")])
+    for n in context.catalog.neighborhoods:
+        if allowed is None or n.key in allowed:
+            rows.append([(mark(n.key in audience["neighborhoods"], n.name), f"bc:a:n:{n.key}")])
+    if allowed is None:
+        rows.append(
+            [(mark(audience.get("agencies", False), texts_fa.AUDIENCE_AGENCIES), "bc:a:ag")]
+        )
+    rows.append([(texts_fa.BUTTON_CONTINUE, "bc:a:ok")])
+    return _markup(context, rows)
+
+
+async def toggle_audience(update: Update, context: BotContext) -> str:
+    query = update.callback_query
+    allowed = await _allowed_neighborhoods(context, update.effective_user.id)
+    audience = _draft(context).setdefault("audience", {"neighborhoods": []})
+    choice = query.data.removeprefix("bc:a:")
+    if choice == "all" and allowed is None:
+        audience["all"] = not audience.get("all")
+    elif choice == "ag" and allowed is None:
+        audience["agencies"] = not audience.get("agencies")
+    elif choice.startswith("n:") and (allowed is None or choice[2:] in allowed):
+        key = choice[2:]
+        if context.catalog.neighborhood(key) is None:
+            await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+            return AUDIENCE
+        chosen = audience["neighborhoods"]
+        if key in chosen:
+            chosen.remove(key)
+        else:
+            chosen.append(key)
+    else:
+        await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
+        return AUDIENCE
+    await query.answer()
+    await query.edit_message_reply_markup(await _audience_buttons(update, context))
+    return AUDIENCE
+
+
+async def audience_chosen(update: Update, context: BotContext) -> str:
+    query = update.callback_query
+    audience = _draft(context)["audience"]
+    if not (audience.get("all") or audience.get("neighborhoods") or audience.get("agencies")):
+        await query.answer(texts_fa.AUDIENCE_EMPTY, show_alert=True)
+        return AUDIENCE
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await query.message.reply_text(texts_fa.ASK_CONTENT)
+    return CONTENT
+
+
+# ---------------------------------------------------------------- content and preview
+
+
+async def content(update: Update, context: BotContext) -> str:
+    message = update.effective_message
+    if message.photo:
+        kind, file_id, text, limit = (
+            "photo",
+            message.photo[-1].file_id,
+            message.caption,
+            CAPTION_MAX,
+        )
+    elif message.document:
+        kind, file_id, text, limit = (
+            "document",
+            message.document.file_id,
+            message.caption,
+            CAPTION_MAX,
+        )
+    else:
+        kind, file_id, text, limit = "message", None, message.text, TEXT_MAX
+    text = (text or "").strip()
+    if len(text) > limit:
+        await message.reply_text(
+            texts_fa.CONTENT_TOO_LONG.format(
+                max=to_persian_digits(limit), length=to_persian_digits(len(text))
+            )
+        )
+        return CONTENT
+    draft = _draft(context)
+    draft.update(kind=kind, file_id=file_id, text=text)
+    await send(context.bot, broadcasts.preview_row(message.chat_id, kind, text, file_id))
+    count = len(set(await broadcasts.recipients(context.app, draft["audience"])))
+    rows: Buttons = [
+        [(texts_fa.BUTTON_SEND_NOW, "bc:send")],
+        [(texts_fa.BUTTON_SCHEDULE, "bc:sched"), (texts_fa.BUTTON_CANCEL, "bc:x")],
+    ]
+    await message.reply_text(
+        texts_fa.PREVIEW_ABOVE.format(
+            count=to_persian_digits(count),
+            audience=broadcasts.describe_audience(context.app, draft["audience"]),
+        ),
+        reply_markup=_markup(context, rows),
+    )
+    return PREVIEW
+
+
+async def content_wrong(update: Update, context: BotContext) -> str:
+    await update.effective_message.reply_text(texts_fa.CONTENT_WRONG_TYPE)
+    return CONTENT
+
+
+# ---------------------------------------------------------------- send now or later
+
+
+async def send_now(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft = context.user_data.pop(_DRAFT)
+    broadcast = await context.storage.create_broadcast(
+        update.effective_user.id,
+        draft["audience"],
+        draft["kind"],
+        draft["text"],
+        draft["file_id"],
+        draft.get("at") and parse_jalali(draft["at"], context.app.tz),
+    )
+    if draft.get("at"):
+        await query.message.reply_text(
+            texts_fa.SCHEDULED.format(
+                id=to_persian_digits(broadcast.id),
+                time=format_datetime(broadcast.scheduled_at, context.app.tz),
+            )
+        )
+        await _attach_progress(context, broadcast.id, query.message.chat_id)
+        return ConversationHandler.END
+    if await broadcasts.start(context.app, broadcast) == 0:
+        await query.message.reply_text(texts_fa.NO_RECIPIENTS)
+        return ConversationHandler.END
+    await _attach_progress(context, broadcast.id, query.message.chat_id)
+    return ConversationHandler.END
+
+
+async def _attach_progress(context: BotContext, broadcast_id: int, chat_id: int) -> None:
+    """The one message the author watches: edited by the broadcast job every few seconds."""
+    broadcast = await context.storage.get_broadcast(broadcast_id)
+    counts = await context.storage.outbox_counts(broadcast_id)
+    text = broadcasts.progress_text(broadcast, counts, context.app.delivery.rate)
+    if broadcast.state == "scheduled":
+        text = texts_fa.BROADCAST_LINE.format(**_line_figures(context, broadcast, counts))
+    message = await context.bot.send_message(
+        chat_id, text, reply_markup=_markup_json(context, broadcasts.stop_button(broadcast_id))
+    )
+    await context.storage.set_progress_message(broadcast_id, chat_id, message.message_id)
+
+
+def _markup_json(context: BotContext, data: dict) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup.de_json(data, context.bot)
+
+
+async def ask_schedule(update: Update, context: BotContext) -> str:
+    query = update.callback_query
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await query.message.reply_text(texts_fa.ASK_SCHEDULE.format(example=_example(context)))
+    return SCHEDULE
+
+
+def _example(context: BotContext) -> str:
+    tomorrow = context.storage.now() + timedelta(days=1)
+    return format_numeric(tomorrow.replace(minute=0), context.app.tz)
+
+
+async def schedule_typed(update: Update, context: BotContext) -> str:
+    moment = parse_jalali(update.effective_message.text, context.app.tz)
+    if moment is None:
+        await update.effective_message.reply_text(
+            texts_fa.SCHEDULE_INVALID.format(example=_example(context))
+        )
+        return SCHEDULE
+    if moment <= context.storage.now():
+        await update.effective_message.reply_text(texts_fa.SCHEDULE_PAST)
+        return SCHEDULE
+    draft = _draft(context)
+    draft["at"] = update.effective_message.text
+    count = len(set(await broadcasts.recipients(context.app, draft["audience"])))
+    rows: Buttons = [
+        [(texts_fa.BUTTON_CONFIRM_SCHEDULE, "bc:send")],
+        [(texts_fa.BUTTON_CANCEL, "bc:x")],
+    ]
+    await update.effective_message.reply_text(
+        texts_fa.CONFIRM_SCHEDULE.format(
+            time=format_datetime(moment, context.app.tz), count=to_persian_digits(count)
+        ),
+        reply_markup=_markup(context, rows),
+    )
+    return CONFIRM_SCHEDULE
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    context.user_data.pop(_DRAFT, None)
+    if update.callback_query:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_reply_markup(None)
+    await update.effective_message.reply_text(texts_fa.BROADCAST_CANCELLED_DRAFT)
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------- stop, list
+
+
+async def stop(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    broadcast_id = query.data.removeprefix("bc:stop:")
+    broadcast = (
+        await context.storage.get_broadcast(int(broadcast_id)) if broadcast_id.isdigit() else None
+    )
+    user_id = update.effective_user.id
+    if broadcast is None or (
+        broadcast.author_id != user_id and user_id not in context.settings.admin_ids
+    ):
+        await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
+        return
+    await context.storage.cancel_broadcast(broadcast.id)
+    await query.answer(texts_fa.STOPPED)
+    broadcast = await context.storage.get_broadcast(broadcast.id)
+    await broadcasts.show_progress(
+        context.app, broadcast, await context.storage.outbox_counts(broadcast.id)
+    )
+
+
+async def list_recent(update: Update, context: BotContext) -> None:
+    user_id = update.effective_user.id
+    allowed = await _allowed_neighborhoods(context, user_id)
+    if allowed == []:
+        await update.effective_message.reply_text(texts_fa.BROADCAST_ONLY_STAFF)
+        return
+    found = await context.storage.recent_broadcasts(10, None if allowed is None else user_id)
+    if not found:
+        await update.effective_message.reply_text(texts_fa.BROADCASTS_EMPTY)
+        return
+    lines = [texts_fa.BROADCASTS_HEADER]
+    for broadcast in found:
+        counts = await context.storage.outbox_counts(broadcast.id)
+        lines.append(texts_fa.BROADCAST_LINE.format(**_line_figures(context, broadcast, counts)))
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+def _line_figures(
+    context: BotContext, broadcast: Broadcast, counts: dict[str, int]
+) -> dict[str, str]:
+    when = broadcast.scheduled_at or broadcast.created_at
+    return {
+        "id": to_persian_digits(broadcast.id),
+        "date": format_date(when, context.app.tz),
+        "audience": broadcasts.describe_audience(context.app, broadcast.audience),
+        "state": texts_fa.BROADCAST_STATE[broadcast.state],
+        "sent": to_persian_digits(counts.get("sent", 0)),
+        "total": to_persian_digits(broadcast.total),
+        "blocked": to_persian_digits(counts.get("blocked", 0)),
+        "failed": to_persian_digits(counts.get("failed", 0)),
+    }
+
+
+def handlers(conversation_timeout: float) -> list[BaseHandler]:
+    conversation = ConversationHandler(
+        name="broadcast",
+        persistent=True,
+        allow_reentry=True,
+        conversation_timeout=conversation_timeout,
+        entry_points=[CommandHandler("broadcast", start, filters=PRIVATE)],
+        states={
+            AUDIENCE: [
+                CallbackQueryHandler(audience_chosen, pattern=r"^bc:a:ok$"),
+                CallbackQueryHandler(toggle_audience, pattern=r"^bc:a:"),
+            ],
+            CONTENT: [
+                MessageHandler(
+                    PRIVATE
+                    & (filters.PHOTO | filters.Document.ALL | filters.TEXT)
+                    & ~filters.COMMAND,
+                    content,
+                ),
+                MessageHandler(PRIVATE & ~filters.COMMAND, content_wrong),
+            ],
+            PREVIEW: [
+                CallbackQueryHandler(send_now, pattern=r"^bc:send$"),
+                CallbackQueryHandler(ask_schedule, pattern=r"^bc:sched$"),
+            ],
+            SCHEDULE: [MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, schedule_typed)],
+            CONFIRM_SCHEDULE: [CallbackQueryHandler(send_now, pattern=r"^bc:send$")],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel, filters=PRIVATE),
+            CallbackQueryHandler(cancel, pattern=r"^bc:x$"),
+        ],
+    )
+    return [
+        conversation,
+        CommandHandler("broadcasts", list_recent, filters=PRIVATE),
+        CallbackQueryHandler(stop, pattern=r"^bc:stop:"),
+    ]
