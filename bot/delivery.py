@@ -94,6 +94,9 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task] = set()
         self._next_slot = 0.0  # monotonic time of the next allowed send
         self._paused_until: datetime | None = None  # after a 429: nothing goes out before
+        # Telegram allows about one message a second to one private chat.
+        self.per_chat_gap = 1.0
+        self._last_sent: dict[int, float] = {}
         self._runner: asyncio.Task | None = None
         storage.on_enqueue = self._wake.set
 
@@ -177,7 +180,21 @@ class DeliveryWorker:
         self._paused_until = None
         return False
 
+    async def _space_out(self, chat_id: int) -> None:
+        """Keep messages to one private chat a second apart (groups: the rate limiter's job)."""
+        if chat_id < 0 or self.per_chat_gap <= 0:
+            return
+        now = time.monotonic()
+        last = self._last_sent.get(chat_id)
+        if last is not None and now - last < self.per_chat_gap:
+            await asyncio.sleep(self.per_chat_gap - (now - last))
+        self._last_sent[chat_id] = time.monotonic()
+        if len(self._last_sent) > 10_000:
+            horizon = time.monotonic() - self.per_chat_gap
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
+
     async def _deliver(self, row: OutboxRow) -> None:
+        await self._space_out(row.chat_id)
         try:
             result = await send(self.bot, row)
         except RetryAfter as exc:

@@ -250,6 +250,7 @@ class Harness:
             rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
         )
         self.app.delivery.interval = 0
+        self.app.delivery.per_chat_gap = 0
 
         async def record(update: object, context: Any) -> None:
             self.errors.append(context.error)
