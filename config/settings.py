@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     conversation_ttl_hours: float = Field(default=24, gt=0)
     reports_per_day: int = Field(default=5, ge=1)
     # Messages per second the delivery worker sends (Telegram allows about 30).
-    send_rate: float = Field(default=25, gt=0, le=30)
+    send_rate: float = Field(default=29, gt=0, le=30)
     # Off only in tests that drive delivery by hand.
     delivery_worker: bool = True
 
