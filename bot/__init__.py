@@ -1,4 +1,4 @@
-"""همیار محله (Mahalleh): a Telegram bot for the neighborhood facilitation offices of Qom."""
+"""Mahalleh (Hamyar-e Mahalleh): a Telegram bot for the neighborhood facilitation offices of Qom."""
 
 import os
 

@@ -56,7 +56,7 @@ def describe_audience(application: MahallehApplication, audience: dict) -> str:
             parts.append(neighborhood.name if neighborhood else key)
     if audience.get("agencies"):
         parts.append(texts_fa.AUDIENCE_AGENCIES)
-    return "، ".join(parts)
+    return texts_fa.LIST_SEPARATOR.join(parts)
 
 
 async def start(application: MahallehApplication, broadcast: Broadcast) -> int:

@@ -24,25 +24,25 @@ def tehran_today(now: datetime | None = None, tz: ZoneInfo = TEHRAN) -> jdatetim
 
 
 def format_date(moment: datetime, tz: ZoneInfo = TEHRAN) -> str:
-    """'۱۵ دی ۱۴۰۴' for an aware datetime."""
+    """Day, month name and year (e.g. 15 Dey 1404), Persian digits."""
     local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(tz), locale="fa_IR")
     return to_persian_digits(local.strftime(texts_fa.DATE_FORMAT))
 
 
 def format_datetime(moment: datetime, tz: ZoneInfo = TEHRAN) -> str:
-    """'۱۵ دی ۱۴۰۴، ساعت ۱۸:۳۰' for an aware datetime."""
+    """Day, month name, year and time (e.g. 15 Dey 1404, 18:30), Persian digits."""
     local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(tz), locale="fa_IR")
     return to_persian_digits(local.strftime(texts_fa.DATETIME_FORMAT))
 
 
 def format_numeric(moment: datetime, tz: ZoneInfo = TEHRAN) -> str:
-    """'۱۴۰۴/۱۰/۱۵ ۱۸:۳۰' for an aware datetime."""
+    """'1404/10/15 18:30' in Persian digits: the form people type back."""
     local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(tz))
     return to_persian_digits(local.strftime("%Y/%m/%d %H:%M"))
 
 
 def parse_jalali(text: str, tz: ZoneInfo = TEHRAN) -> datetime | None:
-    """A typed Jalali date with optional time ('۱۴۰۴/۱۰/۱۵ ۱۸:۳۰') as aware UTC; None if invalid.
+    """A typed Jalali date with optional time ('1404/10/15 18:30') as aware UTC; None if invalid.
 
     Persian, Arabic-Indic and ASCII digits are accepted; '/', '-' or '.' separate the parts.
     Without a time the moment is the start of that day in Tehran.

@@ -3,14 +3,16 @@
 import html
 import re
 
-_TO_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_TO_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+PERSIAN_DIGITS = "".join(map(chr, range(0x06F0, 0x06FA)))
+ARABIC_INDIC_DIGITS = "".join(map(chr, range(0x0660, 0x066A)))
+_TO_ASCII_DIGITS = str.maketrans(PERSIAN_DIGITS + ARABIC_INDIC_DIGITS, "0123456789" * 2)
+_TO_PERSIAN_DIGITS = str.maketrans("0123456789", PERSIAN_DIGITS)
 _LETTERS = str.maketrans(
     {
-        "ي": "ی",
-        "ى": "ی",
-        "ك": "ک",
-        "ـ": None,  # tatweel
+        "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
+        "\u0649": "\u06cc",  # alef maksura -> Persian yeh
+        "\u0643": "\u06a9",  # Arabic kaf -> Persian keheh
+        "\u0640": None,  # tatweel
         "\u200e": None,  # LRM
         "\u200f": None,  # RLM
         "\ufeff": None,  # BOM
@@ -44,7 +46,7 @@ def to_persian_digits(value: object) -> str:
 
 
 def normalize(text: str) -> str:
-    """Clean typed text: Persian ی/ک, ASCII digits, no tatweel or bidi marks, tidy spaces.
+    """Clean typed text: Persian yeh and keheh, ASCII digits, no tatweel or bidi marks, tidy spaces.
 
     Line breaks are kept (a description may have several lines); a ZWNJ stays where it joins
     two letters and goes where it only sits beside a space or the ends.

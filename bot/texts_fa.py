@@ -7,6 +7,8 @@ Placeholders are filled with `str.format`; numbers arrive already in Persian dig
 DATE_FORMAT = "%-d %B %Y"
 DATETIME_FORMAT = "%-d %B %Y، ساعت %H:%M"
 
+LIST_SEPARATOR = "، "
+
 # ---------------------------------------------------------------- start-up errors (one line)
 SETTING_MISSING = (
     "خطای تنظیمات: {name} تعیین نشده است؛ آن را در محیط یا فایل ‎.env‎ بگذارید "

@@ -57,7 +57,7 @@ def destination(catalog: Catalog, agency_key: str) -> str:
 
 
 def format_code(code: str) -> str:
-    """'482317' -> '۴۸۲-۳۱۷': two groups of three, easy to read out on the phone."""
+    """'482317' -> '482-317' in Persian digits: easy to read out on the phone."""
     return to_persian_digits(f"{code[:3]}-{code[3:]}")
 
 

@@ -55,10 +55,12 @@ async def grant(update: Update, context: BotContext) -> None:
     if parsed is None:
         await update.effective_message.reply_text(
             texts_fa.GRANT_USAGE.format(
-                neighborhoods="، ".join(
+                neighborhoods=texts_fa.LIST_SEPARATOR.join(
                     f"<code>{n.key}</code>" for n in context.catalog.neighborhoods
                 ),
-                agencies="، ".join(f"<code>{a.key}</code>" for a in context.catalog.agencies),
+                agencies=texts_fa.LIST_SEPARATOR.join(
+                    f"<code>{a.key}</code>" for a in context.catalog.agencies
+                ),
             )
         )
         return

@@ -1,7 +1,7 @@
 """Resident onboarding: /start (with an optional `n_<neighborhood>` deep link), choose the
 neighborhood, optionally share the phone number, land on the main menu.
 
-The phone step is also entered from settings («ثبت شماره تلفن») for a registered resident.
+The phone step is also entered from settings (add a phone number) for a registered resident.
 """
 
 from telegram import ReplyKeyboardRemove, Update

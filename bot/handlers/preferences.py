@@ -60,7 +60,7 @@ async def _resident_or_tell(update: Update, context: BotContext) -> Resident | N
 
 
 async def show(update: Update, context: BotContext) -> None:
-    """The settings card: sent for the menu button, edited in place for «بازگشت»."""
+    """The settings card: sent for the menu button, edited in place for the back button."""
     resident = await _resident_or_tell(update, context)
     if resident is not None:
         if update.callback_query:
