@@ -8,12 +8,11 @@ its steady pace and a restart resumes where it stopped.
 import logging
 import math
 
-from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot import texts_fa
+from bot import keyboards, texts_fa
 from bot.context import BotContext, MahallehApplication
-from bot.notices import inline
+from bot.keyboards import Buttons
 from bot.persian import escape, to_persian_digits
 from bot.storage import PRIORITY_BROADCAST, Broadcast, OutboxRow, Outgoing
 
@@ -98,8 +97,8 @@ def progress_text(broadcast: Broadcast, counts: dict[str, int], rate: float) -> 
     )
 
 
-def stop_button(broadcast_id: int) -> dict:
-    return inline([[(texts_fa.BUTTON_STOP, f"bc:stop:{broadcast_id}")]])
+def stop_button(broadcast_id: int) -> Buttons:
+    return [[(texts_fa.BUTTON_STOP, f"bc:stop:{broadcast_id}")]]
 
 
 async def tick(application: MahallehApplication) -> None:
@@ -129,15 +128,11 @@ async def show_progress(
             text,
             chat_id=broadcast.progress_chat_id,
             message_id=broadcast.progress_message_id,
-            reply_markup=None if markup is None else _markup(markup, application),
+            reply_markup=None if markup is None else keyboards.buttons(markup),
         )
     except TelegramError as exc:
         if "not modified" not in str(exc):
             _LOGGER.info("Progress of broadcast %s not shown: %s", broadcast.id, exc)
-
-
-def _markup(data: dict, application: MahallehApplication) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup.de_json(data, application.bot)
 
 
 async def job(context: BotContext) -> None:

@@ -1,9 +1,57 @@
-"""Keyboards shared by several handlers. Callback data is short ASCII: `area:action[:arg]`."""
+"""Keyboards shared by several handlers. Callback data is short ASCII: `area:action[:arg]`.
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+Inline buttons are written as rows of (label, callback data); `buttons()` makes the markup a
+handler sends, `inline()` the Bot API JSON an outbox row stores. Rows are reversed so that
+they read right to left.
+"""
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
 
 from bot import texts_fa
 from config.catalog import Catalog
+
+Buttons = list[list[tuple[str, str]]]
+
+
+def inline(rows: Buttons) -> dict:
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in reversed(row)]
+            for row in rows
+        ]
+    }
+
+
+def buttons(rows: Buttons) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in reversed(row)]
+         for row in rows]
+    )  # fmt: skip
+
+
+def page_nav(page: int, has_more: bool, prefix: str) -> list[tuple[str, str]]:
+    """«previous» / «next» buttons for page `page` (from 0) of a list."""
+    nav = []
+    if page > 0:
+        nav.append((texts_fa.BUTTON_PREVIOUS, f"{prefix}{page - 1}"))
+    if has_more:
+        nav.append((texts_fa.BUTTON_NEXT, f"{prefix}{page + 1}"))
+    return nav
+
+
+async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the message whose button was pressed, or answer a typed message."""
+    if update.callback_query:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
 
 MAIN_MENU_ROWS = (
     (texts_fa.MENU_REPORT, texts_fa.MENU_MY_REPORTS),

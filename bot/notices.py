@@ -2,7 +2,6 @@
 
 Each builder returns `Outgoing` rows (or a `Notify` for `Storage.update_ticket`) that are
 stored in the same transaction as the change that caused them; `bot.delivery` sends them.
-Buttons are rows of (label, callback data); `inline()` turns them into Bot API JSON.
 """
 
 from collections.abc import Sequence
@@ -11,21 +10,10 @@ from zoneinfo import ZoneInfo
 
 from bot import texts_fa, tickets
 from bot.jalali import format_datetime
+from bot.keyboards import Buttons, inline
 from bot.persian import escape, isolate_ltr, to_persian_digits
 from bot.storage import Media, Notify, Outgoing, Resident, Ticket
 from config.catalog import Catalog
-
-Buttons = list[list[tuple[str, str]]]
-
-
-def inline(rows: Buttons) -> dict:
-    """Bot API JSON for an inline keyboard; each row reversed so it reads right to left."""
-    return {
-        "inline_keyboard": [
-            [{"text": label, "callback_data": data} for label, data in reversed(row)]
-            for row in rows
-        ]
-    }
 
 
 def message(
@@ -106,6 +94,21 @@ class Notices:
     def agency_chat(self, ticket: Ticket) -> int | None:
         agency = self.catalog.agency(ticket.agency)
         return agency.chat_id if agency else None
+
+    def ticket_rows(self, found: Sequence[Ticket], label: str, action: str) -> Buttons:
+        """One button a ticket (`label` filled with code, category, status), data `action`
+        with the ticket id in place of {id}."""
+        rows: Buttons = []
+        for ticket in found:
+            emoji, category = self.category(ticket)
+            text = label.format(
+                code=tickets.format_code(ticket.code),
+                emoji=emoji,
+                category=category,
+                status=texts_fa.STATUS[ticket.status],
+            )
+            rows.append([(text, action.format(id=ticket.id))])
+        return rows
 
     def card_text(self, ticket: Ticket, resident: Resident | None, *, for_agency: bool) -> str:
         """The ticket as staff see it. Agencies see the name and phone only if the resident

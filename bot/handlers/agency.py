@@ -8,12 +8,12 @@ agency role in the database. Anything else changes nothing and is logged.
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot import texts_fa, tickets
+from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
-from bot.notices import Buttons, agency_buttons, inline
+from bot.notices import agency_buttons
 from bot.persian import normalize
 from bot.storage import AGENCY, Actor, Outgoing, Ticket
 
@@ -29,10 +29,6 @@ async def _authorised(update: Update, context: BotContext, ticket: Ticket) -> bo
     return await context.storage.has_role(update.effective_user.id, AGENCY, ticket.agency)
 
 
-def _markup(context: BotContext, rows: Buttons) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup.de_json(inline(rows), context.bot)
-
-
 async def on_card_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     _, ticket_id, action, *arg = query.data.split(":")
@@ -44,7 +40,7 @@ async def on_card_button(update: Update, context: BotContext) -> None:
     if action == "back":
         await query.answer()
         await query.edit_message_reply_markup(
-            _markup(context, agency_buttons(context.catalog, ticket))
+            keyboards.buttons(agency_buttons(context.catalog, ticket))
         )
     elif action == "no" and not arg:
         await query.answer()
@@ -53,7 +49,7 @@ async def on_card_button(update: Update, context: BotContext) -> None:
             for i, reason in enumerate(texts_fa.NOT_OURS_REASONS)
         ]
         rows.append([(texts_fa.BUTTON_BACK, f"a:{ticket.id}:back")])
-        await query.edit_message_reply_markup(_markup(context, rows))
+        await query.edit_message_reply_markup(keyboards.buttons(rows))
     elif action == "cr" and not arg:
         await query.answer()
         rows = [
@@ -61,7 +57,7 @@ async def on_card_button(update: Update, context: BotContext) -> None:
             for i, canned in enumerate(context.catalog.canned_responses)
         ]
         rows.append([(texts_fa.BUTTON_BACK, f"a:{ticket.id}:back")])
-        await query.edit_message_reply_markup(_markup(context, rows))
+        await query.edit_message_reply_markup(keyboards.buttons(rows))
     elif action in tickets.AGENCY_ACTIONS:
         await _move(update, context, ticket, action, arg[0] if arg else None)
     elif action == "cr":
@@ -156,7 +152,7 @@ async def _answer_or_refresh(
     resident = await context.storage.get_resident(current.resident_id)
     await query.edit_message_text(
         context.app.notices.card_text(current, resident, for_agency=True),
-        reply_markup=_markup(context, agency_buttons(context.catalog, current)),
+        reply_markup=keyboards.buttons(agency_buttons(context.catalog, current)),
     )
 
 

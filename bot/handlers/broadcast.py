@@ -15,11 +15,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import broadcasts, texts_fa
+from bot import broadcasts, keyboards, texts_fa
 from bot.context import BotContext
 from bot.delivery import send
 from bot.jalali import format_date, format_datetime, format_numeric, parse_jalali
-from bot.notices import Buttons, inline
+from bot.keyboards import Buttons
 from bot.persian import to_persian_digits
 from bot.storage import FACILITATOR, Broadcast
 
@@ -29,10 +29,6 @@ AUDIENCE, CONTENT, PREVIEW, SCHEDULE, CONFIRM_SCHEDULE = (
 TEXT_MAX, CAPTION_MAX = 3500, 900  # below Telegram's 4096 / 1024, leaving room for the header
 PRIVATE = filters.ChatType.PRIVATE
 _DRAFT = "broadcast"
-
-
-def _markup(context: BotContext, rows: Buttons) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup.de_json(inline(rows), context.bot)
 
 
 async def _allowed_neighborhoods(context: BotContext, user_id: int) -> list[str] | None:
@@ -80,7 +76,7 @@ async def _audience_buttons(update: Update, context: BotContext) -> InlineKeyboa
             [(mark(audience.get("agencies", False), texts_fa.AUDIENCE_AGENCIES), "bc:a:ag")]
         )
     rows.append([(texts_fa.BUTTON_CONTINUE, "bc:a:ok")])
-    return _markup(context, rows)
+    return keyboards.buttons(rows)
 
 
 async def toggle_audience(update: Update, context: BotContext) -> str:
@@ -164,7 +160,7 @@ async def content(update: Update, context: BotContext) -> str:
             count=to_persian_digits(count),
             audience=broadcasts.describe_audience(context.app, draft["audience"]),
         ),
-        reply_markup=_markup(context, rows),
+        reply_markup=keyboards.buttons(rows),
     )
     return PREVIEW
 
@@ -214,13 +210,9 @@ async def _attach_progress(context: BotContext, broadcast_id: int, chat_id: int)
     if broadcast.state == "scheduled":
         text = texts_fa.BROADCAST_LINE.format(**_line_figures(context, broadcast, counts))
     message = await context.bot.send_message(
-        chat_id, text, reply_markup=_markup_json(context, broadcasts.stop_button(broadcast_id))
+        chat_id, text, reply_markup=keyboards.buttons(broadcasts.stop_button(broadcast_id))
     )
     await context.storage.set_progress_message(broadcast_id, chat_id, message.message_id)
-
-
-def _markup_json(context: BotContext, data: dict) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup.de_json(data, context.bot)
 
 
 async def ask_schedule(update: Update, context: BotContext) -> str:
@@ -257,7 +249,7 @@ async def schedule_typed(update: Update, context: BotContext) -> str:
         texts_fa.CONFIRM_SCHEDULE.format(
             time=format_datetime(moment, context.app.tz), count=to_persian_digits(count)
         ),
-        reply_markup=_markup(context, rows),
+        reply_markup=keyboards.buttons(rows),
     )
     return CONFIRM_SCHEDULE
 

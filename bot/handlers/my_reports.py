@@ -7,7 +7,7 @@ presser follows the ticket (its owner or a 'me too' supporter).
 
 import math
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
 from bot.jalali import format_date, format_datetime
-from bot.notices import Buttons, inline
+from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
 from bot.storage import Actor, Outgoing, Ticket, TicketEvent
 
@@ -28,10 +28,6 @@ PAGE_SIZE = 5
 ADDING_INFO = "adding_info"
 INFO_MAX = 2000
 PRIVATE = filters.ChatType.PRIVATE
-
-
-def _markup(context: BotContext, rows: Buttons) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup.de_json(inline(rows), context.bot)
 
 
 async def show_list(update: Update, context: BotContext) -> None:
@@ -52,31 +48,12 @@ async def show_list(update: Update, context: BotContext) -> None:
     pages = math.ceil(total / PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
     found = await context.storage.tickets_of_resident(user_id, PAGE_SIZE, page * PAGE_SIZE)
-    notices = context.app.notices
-    rows: Buttons = []
-    for ticket in found:
-        emoji, category = notices.category(ticket)
-        label = texts_fa.MY_REPORT_BUTTON.format(
-            code=tickets.format_code(ticket.code),
-            emoji=emoji,
-            category=category,
-            status=texts_fa.STATUS[ticket.status],
-        )
-        rows.append([(label, f"r:{ticket.id}:v")])
-    nav = []
-    if page > 0:
-        nav.append((texts_fa.BUTTON_PREVIOUS, f"r:l:{page - 1}"))
-    if page < pages - 1:
-        nav.append((texts_fa.BUTTON_NEXT, f"r:l:{page + 1}"))
-    if nav:
-        rows.append(nav)
+    rows = context.app.notices.ticket_rows(found, texts_fa.MY_REPORT_BUTTON, "r:{id}:v")
+    nav = keyboards.page_nav(page, page < pages - 1, "r:l:")
     text = texts_fa.MY_REPORTS_HEADER.format(
         page=to_persian_digits(page + 1), pages=to_persian_digits(pages)
     )
-    if query:
-        await query.edit_message_text(text, reply_markup=_markup(context, rows))
-    else:
-        await update.effective_message.reply_text(text, reply_markup=_markup(context, rows))
+    await keyboards.show(update, text, keyboards.buttons([*rows, nav] if nav else rows))
 
 
 async def _followed_ticket(update: Update, context: BotContext) -> Ticket | None:
@@ -100,7 +77,7 @@ async def show_ticket(update: Update, context: BotContext) -> None:
     if ticket.status in tickets.AT_AGENCY + tickets.WITH_FACILITATORS:
         rows.append([(texts_fa.BUTTON_ADD_INFO, f"r:{ticket.id}:i")])
     rows.append([(texts_fa.BUTTON_BACK_TO_LIST, "r:l:0")])
-    await update.callback_query.edit_message_text(text, reply_markup=_markup(context, rows))
+    await update.callback_query.edit_message_text(text, reply_markup=keyboards.buttons(rows))
 
 
 async def _ticket_page(context: BotContext, ticket: Ticket) -> str:
@@ -253,7 +230,7 @@ async def solved(update: Update, context: BotContext) -> None:
     rows: Buttons = [[(to_persian_digits(n), f"r:{ticket.id}:s:{n}") for n in range(1, 6)]]
     await update.callback_query.edit_message_reply_markup(None)
     await update.effective_message.reply_text(
-        texts_fa.ASK_RATING, reply_markup=_markup(context, rows)
+        texts_fa.ASK_RATING, reply_markup=keyboards.buttons(rows)
     )
 
 

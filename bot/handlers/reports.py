@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
 from bot.jalali import format_date, seconds
-from bot.notices import Buttons, inline
+from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
 from bot.storage import Actor, Media, NewTicket, Outgoing, Resident, Ticket
 
@@ -84,7 +84,7 @@ def _categories(context: BotContext) -> InlineKeyboardMarkup:
     rows: Buttons = [
         [(f"{c.emoji} {c.name}".strip(), f"rp:c:{c.key}")] for c in context.catalog.categories
     ]
-    return InlineKeyboardMarkup.de_json(inline(rows), context.bot)
+    return keyboards.buttons(rows)
 
 
 async def choose_category(update: Update, context: BotContext) -> str:
@@ -290,7 +290,7 @@ def _review_card(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         [(share, "rp:sh")],
         [(texts_fa.BUTTON_EDIT, "rp:ed"), (texts_fa.BUTTON_CANCEL, "rp:x")],
     ]
-    return text, InlineKeyboardMarkup.de_json(inline(rows), context.bot)
+    return text, keyboards.buttons(rows)
 
 
 async def _show_review(update: Update, context: BotContext) -> str:
@@ -323,9 +323,7 @@ async def ask_edit_part(update: Update, context: BotContext) -> str:
         ],
         [(texts_fa.BUTTON_EDIT_MEDIA, "rp:e:media"), (texts_fa.BUTTON_EDIT_LOCATION, "rp:e:loc")],
     ]
-    await query.edit_message_text(
-        texts_fa.ASK_EDIT_PART, reply_markup=InlineKeyboardMarkup.de_json(inline(rows), context.bot)
-    )
+    await query.edit_message_text(texts_fa.ASK_EDIT_PART, reply_markup=keyboards.buttons(rows))
     return EDIT_PART
 
 
@@ -400,7 +398,7 @@ async def _offer_me_too(update: Update, context: BotContext, similar: Ticket) ->
     ]
     await update.effective_message.reply_text(
         texts_fa.DUPLICATE_FOUND.format(summary=summary),
-        reply_markup=InlineKeyboardMarkup.de_json(inline(rows), context.bot),
+        reply_markup=keyboards.buttons(rows),
     )
     return DUPLICATE
 

@@ -8,7 +8,7 @@ super-admin).
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -18,10 +18,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts_fa, tickets
+from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
 from bot.handlers.reports import DESCRIPTION_MAX, DESCRIPTION_MIN
-from bot.notices import Buttons, inline, triage_buttons
+from bot.keyboards import Buttons
+from bot.notices import triage_buttons
 from bot.persian import normalize, to_persian_digits
 from bot.storage import FACILITATOR, Actor, Outgoing, Ticket
 
@@ -29,10 +30,6 @@ _LOGGER = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 QUEUE_PAGE = 10
 EDITING_TEXT = "editing_text"
-
-
-def _markup(context: BotContext, rows: Buttons) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup.de_json(inline(rows), context.bot)
 
 
 async def _neighborhoods(context: BotContext, user_id: int) -> list[str]:
@@ -60,29 +57,10 @@ async def show_queue(update: Update, context: BotContext) -> None:
     if not waiting and page == 0:
         await update.effective_message.reply_text(texts_fa.QUEUE_EMPTY)
         return
-    notices = context.app.notices
-    rows: Buttons = []
-    for ticket in waiting[:QUEUE_PAGE]:
-        emoji, category = notices.category(ticket)
-        label = texts_fa.QUEUE_BUTTON.format(
-            code=tickets.format_code(ticket.code),
-            emoji=emoji,
-            category=category,
-            status=texts_fa.STATUS[ticket.status],
-        )
-        rows.append([(label, f"f:{ticket.id}:v")])
-    nav = []
-    if page > 0:
-        nav.append((texts_fa.BUTTON_PREVIOUS, f"f:q:{page - 1}"))
-    if len(waiting) > QUEUE_PAGE:
-        nav.append((texts_fa.BUTTON_NEXT, f"f:q:{page + 1}"))
-    if nav:
-        rows.append(nav)
-    text = texts_fa.QUEUE_HEADER.format(count=to_persian_digits(len(rows) - bool(nav)))
-    if query:
-        await query.edit_message_text(text, reply_markup=_markup(context, rows))
-    else:
-        await update.effective_message.reply_text(text, reply_markup=_markup(context, rows))
+    rows = context.app.notices.ticket_rows(waiting[:QUEUE_PAGE], texts_fa.QUEUE_BUTTON, "f:{id}:v")
+    text = texts_fa.QUEUE_HEADER.format(count=to_persian_digits(len(rows)))
+    nav = keyboards.page_nav(page, len(waiting) > QUEUE_PAGE, "f:q:")
+    await keyboards.show(update, text, keyboards.buttons([*rows, nav] if nav else rows))
 
 
 async def find_ticket(update: Update, context: BotContext) -> None:
@@ -99,7 +77,7 @@ async def find_ticket(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts_fa.TICKET_NOT_FOUND)
         return
     text, rows = await _triage_card(context, ticket)
-    await update.effective_message.reply_text(text, reply_markup=_markup(context, rows))
+    await update.effective_message.reply_text(text, reply_markup=keyboards.buttons(rows))
 
 
 async def _triage_card(context: BotContext, ticket: Ticket) -> tuple[str, Buttons]:
@@ -125,7 +103,7 @@ async def _refresh(update: Update, context: BotContext, ticket_id: int, note: st
     ticket = await context.storage.get_ticket(ticket_id)
     text, rows = await _triage_card(context, ticket)
     await update.callback_query.answer(note or None)
-    await update.callback_query.edit_message_text(text, reply_markup=_markup(context, rows))
+    await update.callback_query.edit_message_text(text, reply_markup=keyboards.buttons(rows))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -166,7 +144,7 @@ async def _submenu(
     rows.append([(texts_fa.BUTTON_BACK, f"f:{ticket.id}:v")])
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        text + question, reply_markup=_markup(context, rows)
+        text + question, reply_markup=keyboards.buttons(rows)
     )
 
 
@@ -272,7 +250,7 @@ async def receive_text(update: Update, context: BotContext) -> str | int:
     await update.effective_message.reply_text(
         texts_fa.TEXT_EDITED.format(code=context.app.notices.code(changed))
     )
-    await update.effective_message.reply_text(card, reply_markup=_markup(context, rows))
+    await update.effective_message.reply_text(card, reply_markup=keyboards.buttons(rows))
     return ConversationHandler.END
 
 
