@@ -3,11 +3,12 @@
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.delivery import DeliveryWorker
 from bot.notices import Notices
-from bot.storage import Storage
+from bot.storage import Actor, Storage
 from config.catalog import Catalog
 from config.settings import Settings
 
@@ -61,3 +62,9 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def settings(self) -> Settings:
         return self.app.settings
+
+
+def actor(update: Update, role: str) -> Actor:
+    """Who acted, as a ticket's history records them."""
+    user = update.effective_user
+    return Actor(user.id, user.full_name, role)

@@ -12,10 +12,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot import keyboards, texts_fa, tickets
-from bot.context import BotContext
+from bot.context import BotContext, actor
 from bot.notices import agency_buttons
 from bot.persian import normalize
-from bot.storage import AGENCY, Actor, Outgoing, Ticket
+from bot.storage import AGENCY, Outgoing, Ticket
 
 _LOGGER = logging.getLogger(__name__)
 _CANNED_LABEL = 40  # characters of a canned answer shown on its button
@@ -93,7 +93,7 @@ async def _move(
 
     changed = await context.storage.update_ticket(
         ticket.id,
-        _actor(update),
+        actor(update, "agency"),
         "status",
         notify,
         status=target,
@@ -129,7 +129,7 @@ async def _canned(update: Update, context: BotContext, ticket: Ticket, index: st
 
     changed = await context.storage.update_ticket(
         ticket.id,
-        _actor(update),
+        actor(update, "agency"),
         "reply",
         notify,
         status=status,
@@ -185,13 +185,10 @@ async def on_reply(update: Update, context: BotContext) -> None:
             ]
         return out
 
-    await context.storage.update_ticket(ticket.id, _actor(update), "reply", notify, body=text)
+    await context.storage.update_ticket(
+        ticket.id, actor(update, "agency"), "reply", notify, body=text
+    )
     await message.reply_text(texts_fa.REPLY_RELAYED)
-
-
-def _actor(update: Update) -> Actor:
-    user = update.effective_user
-    return Actor(user.id, user.full_name, "agency")
 
 
 def handlers() -> list[BaseHandler]:

@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot import broadcasts, keyboards, texts_fa
 from bot.context import BotContext
 from bot.delivery import send
+from bot.handlers import conversation
 from bot.jalali import format_date, format_datetime, format_numeric, parse_jalali
 from bot.keyboards import Buttons
 from bot.persian import to_persian_digits
@@ -320,11 +321,9 @@ def _line_figures(
 
 
 def handlers(conversation_timeout: float) -> list[BaseHandler]:
-    conversation = ConversationHandler(
-        name="broadcast",
-        persistent=True,
-        allow_reentry=True,
-        conversation_timeout=conversation_timeout,
+    flow = conversation(
+        "broadcast",
+        conversation_timeout,
         entry_points=[CommandHandler("broadcast", start, filters=PRIVATE)],
         states={
             AUDIENCE: [
@@ -353,7 +352,7 @@ def handlers(conversation_timeout: float) -> list[BaseHandler]:
         ],
     )
     return [
-        conversation,
+        flow,
         CommandHandler("broadcasts", list_recent, filters=PRIVATE),
         CallbackQueryHandler(stop, pattern=r"^bc:stop:"),
     ]

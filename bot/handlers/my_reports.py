@@ -18,11 +18,12 @@ from telegram.ext import (
 )
 
 from bot import keyboards, texts_fa, tickets
-from bot.context import BotContext
+from bot.context import BotContext, actor
+from bot.handlers import conversation
 from bot.jalali import format_date, format_datetime
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
-from bot.storage import Actor, Outgoing, Ticket, TicketEvent
+from bot.storage import Outgoing, Ticket, TicketEvent
 
 PAGE_SIZE = 5
 ADDING_INFO = "adding_info"
@@ -201,9 +202,8 @@ async def _add_info(update: Update, context: BotContext, ticket: Ticket) -> None
             ]  # fmt: skip
         return out
 
-    user = update.effective_user
     await context.storage.update_ticket(
-        ticket.id, Actor(user.id, user.first_name, "resident"), "info", notify, body=text
+        ticket.id, actor(update, "resident"), "info", notify, body=text
     )
     await message.reply_text(
         texts_fa.INFO_SENT.format(code=notices.code(ticket)), reply_markup=keyboards.main_menu()
@@ -244,7 +244,7 @@ async def rate(update: Update, context: BotContext) -> None:
         await query.answer(texts_fa.ALREADY_ANSWERED if ticket.rating else texts_fa.BUTTON_INVALID)
         return
     await context.storage.update_ticket(
-        ticket.id, _resident_actor(update), "rating", lambda *_: [], body=score, rating=int(score)
+        ticket.id, actor(update, "resident"), "rating", lambda *_: [], body=score, rating=int(score)
     )
     await query.answer()
     await query.edit_message_text(texts_fa.THANKS_RATING)
@@ -282,7 +282,7 @@ async def not_solved(update: Update, context: BotContext) -> None:
 
     changed = await context.storage.update_ticket(
         ticket.id,
-        _resident_actor(update),
+        actor(update, "resident"),
         "status",
         notify,
         status=tickets.REOPENED,
@@ -308,18 +308,11 @@ async def _owned_resolved(update: Update, context: BotContext) -> Ticket | None:
     return ticket
 
 
-def _resident_actor(update: Update) -> Actor:
-    user = update.effective_user
-    return Actor(user.id, user.first_name, "resident")
-
-
 def handlers(conversation_timeout: float) -> list[BaseHandler]:
     content = PRIVATE & (filters.TEXT | filters.PHOTO | filters.VOICE) & ~filters.COMMAND
-    adding_info = ConversationHandler(
-        name="ticket_info",
-        persistent=True,
-        allow_reentry=True,
-        conversation_timeout=conversation_timeout,
+    adding_info = conversation(
+        "ticket_info",
+        conversation_timeout,
         entry_points=[CallbackQueryHandler(ask_info, pattern=r"^r:\d+:i$")],
         states={
             ADDING_INFO: [

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa
 from bot.context import BotContext
+from bot.handlers import conversation
 from bot.persian import normalize_mobile, to_ascii_digits
 
 CHOOSING_NEIGHBORHOOD = "choosing_neighborhood"
@@ -172,11 +173,9 @@ def _name(context: BotContext, key: str) -> str:
 def handlers(conversation_timeout: float) -> list[BaseHandler]:
     private = filters.ChatType.PRIVATE
     cancel_handler = CommandHandler("cancel", cancel, filters=private)
-    conversation = ConversationHandler(
-        name="onboarding",
-        persistent=True,
-        allow_reentry=True,
-        conversation_timeout=conversation_timeout,
+    flow = conversation(
+        "onboarding",
+        conversation_timeout,
         entry_points=[
             CommandHandler("start", start, filters=private),
             CallbackQueryHandler(add_phone_from_settings, pattern=f"^{ADD_PHONE}$"),
@@ -194,4 +193,4 @@ def handlers(conversation_timeout: float) -> list[BaseHandler]:
         },
         fallbacks=[cancel_handler],
     )
-    return [conversation]
+    return [flow]

@@ -19,6 +19,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
+from bot.handlers import conversation
 from bot.jalali import format_date, seconds
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
@@ -508,11 +509,9 @@ def handlers(conversation_timeout: float) -> list[BaseHandler]:
     menu = filters.Text(keyboards.MAIN_MENU_LABELS)
     cancel_button = filters.Text([texts_fa.BUTTON_CANCEL])
     typed = PRIVATE & filters.TEXT & ~filters.COMMAND & ~menu & ~cancel_button
-    conversation = ConversationHandler(
-        name="report",
-        persistent=True,
-        allow_reentry=True,
-        conversation_timeout=conversation_timeout,
+    flow = conversation(
+        "report",
+        conversation_timeout,
         entry_points=[MessageHandler(PRIVATE & filters.Text([texts_fa.MENU_REPORT]), start)],
         states={
             CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^rp:c:")],
@@ -551,4 +550,4 @@ def handlers(conversation_timeout: float) -> list[BaseHandler]:
             MessageHandler(PRIVATE & menu, interrupted),
         ],
     )
-    return [conversation]
+    return [flow]

@@ -19,12 +19,13 @@ from telegram.ext import (
 )
 
 from bot import keyboards, texts_fa, tickets
-from bot.context import BotContext
+from bot.context import BotContext, actor
+from bot.handlers import conversation
 from bot.handlers.reports import DESCRIPTION_MAX, DESCRIPTION_MIN
 from bot.keyboards import Buttons
 from bot.notices import triage_buttons
 from bot.persian import normalize, to_persian_digits
-from bot.storage import FACILITATOR, Actor, Outgoing, Ticket
+from bot.storage import FACILITATOR, Outgoing, Ticket
 
 _LOGGER = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -166,7 +167,7 @@ async def _send_on(
 
     changed = await context.storage.update_ticket(
         ticket.id,
-        _actor(update),
+        actor(update, "facilitator"),
         "reassign" if agency != ticket.agency else "status",
         notify,
         status=status,
@@ -183,7 +184,7 @@ async def _close(update: Update, context: BotContext, ticket: Ticket, reason: st
     status = tickets.REJECTED if ticket.status == tickets.REVIEW else tickets.CLOSED
     changed = await context.storage.update_ticket(
         ticket.id,
-        _actor(update),
+        actor(update, "facilitator"),
         "status",
         lambda t, f: context.app.notices.status_notices(t, f, texts_fa.OFFICE, reason),
         status=status,
@@ -200,7 +201,7 @@ async def _toggle_hidden(update: Update, context: BotContext, ticket: Ticket, ac
     field = "hidden_text" if action == "ht" else "hidden_media"
     await context.storage.update_ticket(
         ticket.id,
-        _actor(update),
+        actor(update, "facilitator"),
         "note",
         lambda t, _: context.app.notices.card_edit(t, resident),
         body=field,
@@ -241,7 +242,7 @@ async def receive_text(update: Update, context: BotContext) -> str | int:
     resident = await context.storage.get_resident(ticket.resident_id)
     changed = await context.storage.update_ticket(
         ticket.id,
-        _actor(update),
+        actor(update, "facilitator"),
         "edited",
         lambda t, _: context.app.notices.card_edit(t, resident),
         description=text,
@@ -260,17 +261,10 @@ async def cancel_text(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def _actor(update: Update) -> Actor:
-    user = update.effective_user
-    return Actor(user.id, user.full_name, "facilitator")
-
-
 def handlers(conversation_timeout: float) -> list[BaseHandler]:
-    editing = ConversationHandler(
-        name="triage_edit",
-        persistent=True,
-        allow_reentry=True,
-        conversation_timeout=conversation_timeout,
+    editing = conversation(
+        "triage_edit",
+        conversation_timeout,
         entry_points=[CallbackQueryHandler(ask_text, pattern=r"^f:\d+:ed$")],
         states={
             EDITING_TEXT: [MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, receive_text)]
