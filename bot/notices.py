@@ -123,7 +123,7 @@ class Notices:
         if ticket.address:
             body += texts_fa.CARD_ADDRESS.format(address=escape(ticket.address))
         if resident is not None and (ticket.share_contact or not for_agency):
-            phone = isolate_ltr(resident.phone) if resident.phone else texts_fa.NOTHING
+            phone = isolate_ltr(resident.phone) if resident.phone else texts_fa.NO_PHONE
             body += texts_fa.CARD_CONTACT.format(name=escape(resident.first_name), phone=phone)
         actor = (
             texts_fa.CARD_ACTOR.format(name=escape(ticket.last_actor)) if ticket.last_actor else ""

@@ -7,6 +7,7 @@ PERSIAN_DIGITS = "".join(map(chr, range(0x06F0, 0x06FA)))
 ARABIC_INDIC_DIGITS = "".join(map(chr, range(0x0660, 0x066A)))
 _TO_ASCII_DIGITS = str.maketrans(PERSIAN_DIGITS + ARABIC_INDIC_DIGITS, "0123456789" * 2)
 _TO_PERSIAN_DIGITS = str.maketrans("0123456789", PERSIAN_DIGITS)
+_ARABIC_TO_PERSIAN_DIGITS = str.maketrans(ARABIC_INDIC_DIGITS, PERSIAN_DIGITS)
 _LETTERS = str.maketrans(
     {
         "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
@@ -46,12 +47,14 @@ def to_persian_digits(value: object) -> str:
 
 
 def normalize(text: str) -> str:
-    """Clean typed text: Persian yeh and keheh, ASCII digits, no tatweel or bidi marks, tidy spaces.
+    """Clean typed text: Persian yeh and keheh, Persian digits for Arabic-Indic ones, no tatweel
+    or bidi marks, tidy spaces.
 
+    Digits otherwise stay as typed (this is text people read; parsers call `to_ascii_digits`).
     Line breaks are kept (a description may have several lines); a ZWNJ stays where it joins
     two letters and goes where it only sits beside a space or the ends.
     """
-    text = to_ascii_digits(text.translate(_LETTERS))
+    text = text.translate(_LETTERS).translate(_ARABIC_TO_PERSIAN_DIGITS)
     text = _STRAY_ZWNJ.sub("", _ZWNJ_RUNS.sub(ZWNJ, text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(lines).strip()
