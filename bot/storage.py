@@ -427,12 +427,12 @@ class Storage:
             await self._db.execute("COMMIT")
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self._db.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        async with self._lock:  # one trip to the database thread, not three
+            return list(await self._db.execute_fetchall(sql, tuple(params)))
 
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._lock, self._db.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def _migrate(self) -> None:
         await self._db.execute(
@@ -874,34 +874,26 @@ class Storage:
         """Mark up to `limit` due messages as being sent and return them.
 
         Only the oldest owed message of each chat is taken, so a chat receives its messages in
-        order; personal messages come before broadcasts.
+        order; personal messages come before broadcasts. Nothing due costs one read, no write.
         """
-        async with self._transaction() as db:
-            async with db.execute(
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
                 "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
                 " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
                 "  AND e.state IN ('pending', 'sending') AND e.id < o.id)"
                 " ORDER BY o.priority, o.id LIMIT ?",
                 (_ts(self.now()), limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
-            await db.executemany(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
-                [(row["id"],) for row in rows],
             )
+            if rows:  # this worker is the only claimer, and the lock keeps the rows as read
+                await self._db.executemany(
+                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
+                    [(row["id"],) for row in rows],
+                )
         return [
-            OutboxRow(
-                r["id"],
-                r["chat_id"],
-                r["kind"],
-                json.loads(r["payload"]),
-                r["priority"],
-                r["attempts"] + 1,
-                r["ticket_id"],
-                r["broadcast_id"],
-            )
+            OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
+                      r["attempts"] + 1, r["ticket_id"], r["broadcast_id"])
             for r in rows
-        ]
+        ]  # fmt: skip
 
     async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
         async with self._transaction() as db:

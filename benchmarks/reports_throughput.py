@@ -1,0 +1,261 @@
+"""The whole report flow under load, beside a bare echo bot, and queries on 200,000 tickets.
+
+Phase 1 pushes N simulated residents through onboarding and the full report flow on the
+tests' harness (the real Application, persistence, SQLite, the delivery worker sending every
+owed message to an in-memory Bot API). Phase 2 feeds the same number of text updates to a bare
+python-telegram-bot echo handler on the same in-memory Bot API. Both are timed per update
+(process_update plus sending what it owes). Phase 3 seeds a database with 200,000 tickets and
+times «my reports» and the facilitators' queue, through the bot and at the storage layer.
+
+    python benchmarks/reports_throughput.py [--residents 2000] [--tickets 200000]
+"""
+
+import argparse
+import asyncio
+import itertools
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import telegram  # noqa: E402
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
+from telegram.ext import AIORateLimiter, ApplicationBuilder, MessageHandler, filters  # noqa: E402
+
+from bot import texts_fa  # noqa: E402
+from tests.flows import PHOTO, register  # noqa: E402
+from tests.harness import FakeBotAPI, Harness, Person  # noqa: E402
+
+NEIGHBORHOODS = ["shahr_qaem", "esmaeilabad", "aminabad", "darvazeh_rey"]
+CATEGORIES = ["waste", "streets", "water"]
+
+
+class Timed(Harness):
+    """The harness, timing each update it feeds (the update and what it owes being sent)."""
+
+    latencies: list[float]
+
+    async def feed(self, data):  # type: ignore[override]
+        started = time.perf_counter()
+        calls = await super().feed(data)
+        self.latencies.append(time.perf_counter() - started)
+        return calls
+
+
+def figures(latencies: list[float], seconds: float) -> dict[str, float]:
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    return {
+        "updates": len(ordered),
+        "per_second": len(ordered) / seconds,
+        "mean_ms": statistics.fmean(ordered) * 1000,
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+    }
+
+
+async def report_flow(bot: Timed, person: Person, index: int) -> None:
+    """One resident's report: category, text, maybe a photo, maybe a pin, confirm."""
+    calls = await bot.send(person, texts_fa.MENU_REPORT)
+    await bot.press(person, f"rp:c:{CATEGORIES[index % 3]}", on=calls[-1])
+    await bot.send(person, f"مشکل شمارهٔ {index} در کوچهٔ ما هنوز حل نشده است")
+    if index % 3 == 0:
+        await bot.send_raw(person, photo=PHOTO)
+    await bot.send(person, texts_fa.BUTTON_CONTINUE)
+    if index % 3 == 1:
+        location = {"latitude": 34.5 + index * 0.01, "longitude": 50.8}
+        calls = await bot.send_raw(person, location=location)
+    else:
+        calls = await bot.send(person, texts_fa.BUTTON_SKIP)
+    calls = await bot.press(person, "rp:ok", on=calls[-1])
+    offer = calls[-1]
+    if "گزارش مشابهی" in offer.text:  # same category and neighborhood: file it anyway
+        await bot.press(person, offer.data_for("مشکل دیگری"), on=offer)
+
+
+async def flow_phase(folder: Path, residents: int) -> tuple[dict, float]:
+    bot = Timed(folder / "flow.db", agency_chats={"municipality": -100111, "water": -100222})
+    bot.latencies = []
+    await bot.start()
+    tracemalloc.start()
+    started = time.perf_counter()
+    for i in range(residents):
+        person = Person(10_000_000 + i, f"ساکن {i}")
+        await register(bot, person, NEIGHBORHOODS[i % 4])
+        await report_flow(bot, person, i)
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    result = figures(bot.latencies, seconds)
+    result["api_calls"] = len(bot.api.calls)
+    await bot.stop()
+    return result, peak / 2**20
+
+
+async def echo_phase(updates: int, keyboard: bool) -> dict:
+    """A bare echo bot; with `keyboard`, each echo carries the report flow's category
+    keyboard (ten inline buttons), to show what python-telegram-bot itself spends on one."""
+    api = FakeBotAPI()
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(f"دستهٔ شمارهٔ {i}", callback_data=f"rp:c:c{i}")] for i in range(10)]
+    )
+    app = (
+        ApplicationBuilder()
+        .token("123456:ECHO")
+        .request(api)
+        .updater(None)
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0))
+        .build()
+    )
+
+    async def echo(update: Update, context) -> None:
+        await update.message.reply_text(
+            update.message.text, reply_markup=markup if keyboard else None
+        )
+
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    ids = itertools.count(1)
+    latencies = []
+    async with app:
+        started = time.perf_counter()
+        for i in range(updates):
+            user = {"id": 20_000_000 + i % 2000, "is_bot": False, "first_name": "ساکن"}
+            data = {
+                "update_id": next(ids),
+                "message": {
+                    "message_id": next(ids),
+                    "date": 1766300000,
+                    "chat": {"id": user["id"], "type": "private", "first_name": "ساکن"},
+                    "from": user,
+                    "text": f"سلام شمارهٔ {i}",
+                },
+            }
+            t0 = time.perf_counter()  # parsing included, as in the harness's feed()
+            await app.process_update(Update.de_json(data, app.bot))
+            latencies.append(time.perf_counter() - t0)
+        seconds = time.perf_counter() - started
+    result = figures(latencies, seconds)
+    result["api_calls"] = len(api.calls)
+    return result
+
+
+def seed(db: Path, tickets: int) -> tuple[list[int], int]:
+    """Residents and tickets straight into the bot's schema; returns residents with ~10."""
+    rng = random.Random(1)
+    residents = tickets // 10
+    statuses = ["new"] * 20 + ["acknowledged"] * 20 + ["in_progress"] * 20 + ["resolved"] * 36
+    statuses += ["review", "queued", "closed", "reopened"]
+    with sqlite3.connect(db) as connection:
+        connection.executemany(
+            "INSERT INTO residents (user_id, first_name, neighborhood, created_at, updated_at)"
+            " VALUES (?, 'r', ?, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')",
+            [(30_000_000 + r, NEIGHBORHOODS[r % 4]) for r in range(residents)],
+        )
+        codes = rng.sample(range(100000, 1000000), tickets)
+        rows = []
+        for t in range(tickets):
+            resident = 30_000_000 + rng.randrange(residents)
+            at = f"2025-{1 + t * 12 // tickets:02d}-{1 + t % 28:02d}T10:00:00+00:00"
+            status = rng.choice(statuses)
+            neighborhood = NEIGHBORHOODS[resident % 4]
+            rows.append((str(codes[t]), resident, CATEGORIES[t % 3], neighborhood,
+                         "municipality", status, "توضیح", at, at, at))  # fmt: skip
+        connection.executemany(
+            "INSERT INTO tickets (code, resident_id, category, neighborhood, agency, status,"
+            " description, created_at, updated_at, routed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        connection.execute("ANALYZE")
+        (queued,) = connection.execute(
+            "SELECT COUNT(*) FROM tickets WHERE status IN ('review', 'queued')"
+        ).fetchone()
+    return [30_000_000 + r for r in rng.sample(range(residents), 200)], queued
+
+
+async def scale_phase(folder: Path, tickets: int) -> dict:
+    db = folder / "scale.db"
+    bot = Timed(db)
+    await bot.start()
+    await bot.stop()  # the schema exists now
+    people, queued = seed(db, tickets)
+    facilitator = Person(40_000_000, "تسهیل‌گر")
+    bot.latencies = []
+    await bot.start()
+    await bot.app.storage.grant_role(facilitator.id, "facilitator", "shahr_qaem", None)
+    storage = bot.app.storage
+    results = {}
+    bot.latencies = []
+    for user_id in people:
+        await bot.send(Person(user_id), texts_fa.MENU_MY_REPORTS)
+    results["my reports (bot)"] = figures(bot.latencies, 1)
+    bot.latencies = []
+    for _ in range(200):
+        await bot.send(facilitator, "/queue")
+    results["/queue (bot)"] = figures(bot.latencies, 1)
+    for name, call in (
+        ("tickets_of_resident", lambda u: storage.tickets_of_resident(u, 5, 0)),
+        ("queue", lambda u: storage.queue(["shahr_qaem"], 11, 0)),
+    ):
+        latencies = []
+        for user_id in people:
+            t0 = time.perf_counter()
+            await call(user_id)
+            latencies.append(time.perf_counter() - t0)
+        results[f"{name} (storage)"] = figures(latencies, 1)
+    await bot.stop()
+    results["_size_mb"] = db.stat().st_size / 2**20
+    results["_queued"] = queued
+    return results
+
+
+def line(name: str, f: dict) -> str:
+    return (f"{name:<26} {f['per_second']:>8.0f}/s  mean {f['mean_ms']:6.2f} ms  "
+            f"p50 {f['p50_ms']:6.2f}  p95 {f['p95_ms']:6.2f}  p99 {f['p99_ms']:6.2f}")  # fmt: skip
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument("--tickets", type=int, default=200_000)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, python-telegram-bot {telegram.__version__}, "
+          f"{os.cpu_count()} cores")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        flow, peak_mb = await flow_phase(Path(folder), args.residents)
+        echo = await echo_phase(flow["updates"], keyboard=False)
+        echo_kb = await echo_phase(flow["updates"], keyboard=True)
+        print(f"\n== {args.residents} residents: onboarding + full report flow")
+        print(line("full flow, per update", flow))
+        print(line("echo bot, per update", echo))
+        print(line("echo + 10 buttons", echo_kb))
+        print(f"cost per update vs echo: p50 {flow['p50_ms'] / echo['p50_ms']:.2f}x, "
+              f"mean {flow['mean_ms'] / echo['mean_ms']:.2f}x (target <= 3x)")  # fmt: skip
+        per_call = flow["mean_ms"] * flow["updates"] / flow["api_calls"]
+        echo_call = echo["mean_ms"] * echo["updates"] / echo["api_calls"]
+        calls_per_update = flow["api_calls"] / flow["updates"]
+        print(f"Bot API calls per update: flow {calls_per_update:.2f}, echo 1; cost per call: "
+              f"flow {per_call:.2f} ms, echo {echo_call:.2f} ms ({per_call / echo_call:.2f}x)")  # fmt: skip
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak traced memory (flow) {peak_mb:.1f} MB; process max RSS {rss:.0f} MB")
+        scale = await scale_phase(Path(folder), args.tickets)
+        print(f"\n== {args.tickets} tickets ({scale.pop('_queued')} waiting for facilitators), "
+              f"database {scale.pop('_size_mb'):.0f} MB; target p95 < 50 ms")  # fmt: skip
+        for name, f in scale.items():
+            print(line(name, f))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
