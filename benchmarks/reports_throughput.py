@@ -247,7 +247,8 @@ async def main() -> None:
         echo_call = echo["mean_ms"] * echo["updates"] / echo["api_calls"]
         calls_per_update = flow["api_calls"] / flow["updates"]
         print(f"Bot API calls per update: flow {calls_per_update:.2f}, echo 1; cost per call: "
-              f"flow {per_call:.2f} ms, echo {echo_call:.2f} ms ({per_call / echo_call:.2f}x)")  # fmt: skip
+              f"flow {per_call:.2f} ms, echo {echo_call:.2f} ms "
+              f"({per_call / echo_call:.2f}x)")  # fmt: skip
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak traced memory (flow) {peak_mb:.1f} MB; process max RSS {rss:.0f} MB")
         scale = await scale_phase(Path(folder), args.tickets)
