@@ -665,6 +665,7 @@ class Storage:
                 sets["status"] = status
                 stamp = {
                     "new": "routed_at",
+                    "reopened": "routed_at",  # the agency's deadlines start again
                     "acknowledged": "acknowledged_at",
                     "resolved": "resolved_at",
                 }.get(status)

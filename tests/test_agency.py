@@ -234,6 +234,7 @@ async def test_facilitator_of_another_neighborhood_is_refused(bot, resident):
 
 async def test_not_solved_reopens_and_alerts(bot, resident):
     ticket = await setup_ticket(bot, resident)
+    bot.clock.advance(days=5)
     card = card_in(bot, MUNICIPALITY_CHAT)
     await bot.press(CLERK, card.data_for("حل شد"), on=card)
     question = bot.api.last_to(resident.id)
@@ -247,6 +248,10 @@ async def test_not_solved_reopens_and_alerts(bot, resident):
     assert "حل نشده" in bot.api.last_to(FACILITATOR.id).text
     calls = await bot.press(resident, question.data_for("نه"), on=question)
     assert calls[0].params["text"] == texts_fa.ALREADY_ANSWERED
+    bot.clock.advance(days=6)  # the resolve deadline (7 days) counts from the reopening
+    assert await sla.check_deadlines(bot.app) == 0
+    bot.clock.advance(days=2)
+    assert await sla.check_deadlines(bot.app) == 1
 
 
 async def test_supporters_hear_status_changes(bot, resident):
