@@ -157,3 +157,21 @@ async def test_an_error_gets_a_polite_answer(bot, resident, monkeypatch, caplog)
     assert "disk on fire" in caplog.text
     assert "Error while handling update" in caplog.text
     bot.errors.clear()
+
+
+async def test_removal_from_an_agency_group_alerts_the_admins(bot):
+    from tests.conftest import ADMIN, MUNICIPALITY_CHAT
+
+    member = {"status": "member", "user": {"id": 7000000001, "is_bot": True, "first_name": "b"}}
+    change = {
+        "chat": {"id": MUNICIPALITY_CHAT, "type": "supergroup", "title": "شهرداری"},
+        "from": {"id": 55, "is_bot": False, "first_name": "مدیر گروه"},
+        "date": 1766300000,
+        "old_chat_member": member,
+        "new_chat_member": {**member, "status": "left"},
+    }
+    calls = await bot.feed({"my_chat_member": change})
+    assert [c.chat_id for c in calls] == [ADMIN.id]
+    assert "شهرداری قم" in calls[0].text
+    other_group = {**change, "chat": {"id": -1009, "type": "supergroup", "title": "دیگر"}}
+    assert await bot.feed({"my_chat_member": other_group}) == []

@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa
 from bot.context import BotContext
+from bot.storage import Outgoing
 
 _LOGGER = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -73,13 +74,21 @@ async def expired_button(update: Update, context: BotContext) -> None:
 
 
 async def membership_changed(update: Update, context: BotContext) -> None:
-    """A resident blocked (kicked) or unblocked the bot in their private chat."""
+    """A resident blocked (kicked) or unblocked the bot in their private chat; or the bot was
+    removed from an agency's group, which the super-admins must hear about."""
     change = update.my_chat_member
-    if change.chat.type != ChatType.PRIVATE:
-        return
     active = change.new_chat_member.status not in (ChatMember.BANNED, ChatMember.LEFT)
-    if await context.storage.get_resident(change.from_user.id) is not None:
-        await context.storage.set_active(change.from_user.id, active)
+    if change.chat.type == ChatType.PRIVATE:
+        if await context.storage.get_resident(change.from_user.id) is not None:
+            await context.storage.set_active(change.from_user.id, active)
+        return
+    agency = next((a for a in context.catalog.agencies if a.chat_id == change.chat.id), None)
+    if agency is not None and not active:
+        _LOGGER.warning("The bot was removed from %s's chat %s", agency.key, change.chat.id)
+        text = texts_fa.REMOVED_FROM_AGENCY_CHAT.format(agency=agency.name)
+        await context.storage.enqueue(
+            [Outgoing(admin, "message", {"text": text}) for admin in context.settings.admin_ids]
+        )
 
 
 async def on_error(update: object, context: BotContext) -> None:
