@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -430,6 +431,11 @@ class Storage:
         async with self._lock:  # one trip to the database thread, not three
             return list(await self._db.execute_fetchall(sql, tuple(params)))
 
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """One statement, atomic on its own (autocommit), in one trip; rows it RETURNs."""
+        async with self._lock:
+            return list(await self._db.execute_fetchall(sql, tuple(params)))
+
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
@@ -472,19 +478,16 @@ class Storage:
     ) -> Resident:
         """Create the resident, or update the one that exists (never a second row)."""
         now = _ts(self.now())
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT INTO residents (user_id, first_name, neighborhood, phone, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
-                " neighborhood = excluded.neighborhood,"
-                " phone = COALESCE(excluded.phone, residents.phone),"
-                " active = 1, updated_at = excluded.updated_at",
-                (user_id, first_name, neighborhood, phone, now, now),
-            )
-        resident = await self.get_resident(user_id)
-        assert resident is not None  # just written
-        return resident
+        rows = await self._write(
+            "INSERT INTO residents (user_id, first_name, neighborhood, phone, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name,"
+            " neighborhood = excluded.neighborhood,"
+            " phone = COALESCE(excluded.phone, residents.phone),"
+            " active = 1, updated_at = excluded.updated_at RETURNING *",
+            (user_id, first_name, neighborhood, phone, now, now),
+        )
+        return _resident(rows[0])
 
     async def set_neighborhood(self, user_id: int, neighborhood: str) -> Resident | None:
         return await self._update_resident(user_id, "neighborhood", neighborhood)
@@ -503,12 +506,11 @@ class Storage:
 
     async def _update_resident(self, user_id: int, column: str, value: Any) -> Resident | None:
         assert column in {"neighborhood", "phone", "active", "announcements", "muted"}
-        async with self._transaction() as db:
-            await db.execute(
-                f"UPDATE residents SET {column} = ?, updated_at = ? WHERE user_id = ?",
-                (value, _ts(self.now()), user_id),
-            )
-        return await self.get_resident(user_id)
+        rows = await self._write(
+            f"UPDATE residents SET {column} = ?, updated_at = ? WHERE user_id = ? RETURNING *",
+            (value, _ts(self.now()), user_id),
+        )
+        return _resident(rows[0]) if rows else None
 
     # ------------------------------------------------------------------ staff roles
 
@@ -573,16 +575,15 @@ class Storage:
 
     async def save_state(self, kind: str, key: str, value: Any) -> None:
         """Store one value; None deletes it."""
-        async with self._transaction() as db:
-            if value is None:
-                await db.execute("DELETE FROM persistence WHERE kind = ? AND key = ?", (kind, key))
-            else:
-                await db.execute(
-                    "INSERT INTO persistence (kind, key, data, updated_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data,"
-                    " updated_at = excluded.updated_at",
-                    (kind, key, json.dumps(value, ensure_ascii=False), _ts(self.now())),
-                )
+        if value is None:
+            await self._write("DELETE FROM persistence WHERE kind = ? AND key = ?", (kind, key))
+        else:
+            await self._write(
+                "INSERT INTO persistence (kind, key, data, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data,"
+                " updated_at = excluded.updated_at",
+                (kind, key, json.dumps(value, ensure_ascii=False), _ts(self.now())),
+            )
 
     async def purge_state(self, kind_prefix: str, idle: timedelta) -> int:
         """Delete values of kinds starting with `kind_prefix` untouched for longer than `idle`."""
@@ -599,40 +600,32 @@ class Storage:
         """Store a ticket, its media and first event, and what it owes people, in one go."""
         now = _ts(self.now())
         routed = now if new.status == "new" else None
+        values = (
+            new.resident_id, new.category, new.neighborhood, new.agency, new.status,
+            new.description, new.voice_file_id, new.latitude, new.longitude, new.address,
+            int(new.share_contact), now, now, routed,
+        )  # fmt: skip
         async with self._transaction() as db:
-            for _ in range(20):
+            for attempt in range(20):  # a random code; another on the rare collision
                 code = f"{secrets.randbelow(900000) + 100000}"
-                async with db.execute("SELECT 1 FROM tickets WHERE code = ?", (code,)) as cur:
-                    if await cur.fetchone() is None:
-                        break
-            cursor = await db.execute(
-                "INSERT INTO tickets (code, resident_id, category, neighborhood, agency, status,"
-                " description, voice_file_id, latitude, longitude, address, share_contact,"
-                " created_at, updated_at, routed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    code,
-                    new.resident_id,
-                    new.category,
-                    new.neighborhood,
-                    new.agency,
-                    new.status,
-                    new.description,
-                    new.voice_file_id,
-                    new.latitude,
-                    new.longitude,
-                    new.address,
-                    int(new.share_contact),
-                    now,
-                    now,
-                    routed,
-                ),
-            )
+                try:
+                    cursor = await db.execute(
+                        "INSERT INTO tickets (code, resident_id, category, neighborhood, agency,"
+                        " status, description, voice_file_id, latitude, longitude, address,"
+                        " share_contact, created_at, updated_at, routed_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (code, *values),
+                    )
+                    break
+                except sqlite3.IntegrityError:
+                    if attempt == 19:
+                        raise
             ticket_id = cursor.lastrowid
-            await db.executemany(
-                "INSERT INTO ticket_media (ticket_id, kind, file_id) VALUES (?, ?, ?)",
-                [(ticket_id, m.kind, m.file_id) for m in new.media],
-            )
+            if new.media:
+                await db.executemany(
+                    "INSERT INTO ticket_media (ticket_id, kind, file_id) VALUES (?, ?, ?)",
+                    [(ticket_id, m.kind, m.file_id) for m in new.media],
+                )
             await self._event(db, ticket_id, actor, "created", new.status, "")
             return await self._after_change(db, ticket_id, notify)
 
@@ -656,10 +649,6 @@ class Storage:
         assert set(fields) <= _TICKET_UPDATABLE, fields
         now = _ts(self.now())
         async with self._transaction() as db:
-            async with db.execute("SELECT status FROM tickets WHERE id = ?", (ticket_id,)) as cur:
-                row = await cur.fetchone()
-            if row is None or (expect_status is not None and row["status"] not in expect_status):
-                return None
             sets = {**fields, "updated_at": now, "last_actor": actor.name}
             if status is not None:
                 sets["status"] = status
@@ -675,9 +664,14 @@ class Storage:
                     sets["ack_reminded_at"] = None
                     sets["resolve_reminded_at"] = None
             assignments = ", ".join(f"{column} = ?" for column in sets)
-            await db.execute(
-                f"UPDATE tickets SET {assignments} WHERE id = ?", (*sets.values(), ticket_id)
+            expected = tuple(expect_status or ())
+            only_if = f" AND status IN ({', '.join('?' for _ in expected)})" if expected else ""
+            cursor = await db.execute(
+                f"UPDATE tickets SET {assignments} WHERE id = ?{only_if}",
+                (*sets.values(), ticket_id, *expected),
             )
+            if cursor.rowcount == 0:  # no such ticket, or someone moved it first
+                return None
             await self._event(db, ticket_id, actor, event, status, body)
             return await self._after_change(db, ticket_id, notify)
 
@@ -714,12 +708,14 @@ class Storage:
     async def _after_change(
         self, db: aiosqlite.Connection, ticket_id: int, notify: Notify
     ) -> Ticket:
-        async with db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)) as cursor:
-            ticket = _ticket(await cursor.fetchone())
-        async with db.execute(
-            "SELECT user_id FROM ticket_supporters WHERE ticket_id = ? ORDER BY at", (ticket_id,)
-        ) as cursor:
-            followers = [ticket.resident_id] + [row["user_id"] for row in await cursor.fetchall()]
+        (row,) = await db.execute_fetchall(
+            "SELECT *, (SELECT group_concat(user_id) FROM ticket_supporters"
+            " WHERE ticket_id = tickets.id) AS supporter_ids FROM tickets WHERE id = ?",
+            (ticket_id,),
+        )
+        ticket = _ticket(row)
+        supporters = [int(u) for u in (row["supporter_ids"] or "").split(",") if u]
+        followers = [ticket.resident_id, *supporters]
         await self._enqueue(db, notify(ticket, followers))
         return ticket
 
@@ -897,29 +893,30 @@ class Storage:
         ]  # fmt: skip
 
     async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
-        async with self._transaction() as db:
+        sent = (
+            "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ? WHERE id = ?",
+            (_ts(self.now()), message_id, row.id),
+        )
+        if not (row.payload.get("card") and message_id is not None):
+            await self._write(*sent)
+            return
+        async with self._transaction() as db:  # a card: the ticket learns where it is
+            await db.execute(*sent)
             await db.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ? WHERE id = ?",
-                (_ts(self.now()), message_id, row.id),
+                "UPDATE tickets SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
+                (row.chat_id, message_id, row.ticket_id),
             )
-            if row.payload.get("card") and message_id is not None:
-                await db.execute(
-                    "UPDATE tickets SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
-                    (row.chat_id, message_id, row.ticket_id),
-                )
 
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET state = 'pending', next_try_at = ?, last_error = ? WHERE id = ?",
-                (_ts(next_try), error, row_id),
-            )
+        await self._write(
+            "UPDATE outbox SET state = 'pending', next_try_at = ?, last_error = ? WHERE id = ?",
+            (_ts(next_try), error, row_id),
+        )
 
     async def mark_failed(self, row_id: int, error: str) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error, row_id)
-            )
+        await self._write(
+            "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error, row_id)
+        )
 
     async def mark_blocked(self, chat_id: int, error: str) -> None:
         """The chat refuses the bot (403): drop what it is owed; an inactive resident."""
