@@ -32,7 +32,7 @@ _LETTERS = str.maketrans(
 _ZWNJ_RUNS = re.compile("\u200c{2,}")
 _STRAY_ZWNJ = re.compile(r"\u200c(?=\s|$)|(?<=\s)\u200c|^\u200c")
 _SPACES = re.compile(r"[ \t]+")
-_MOBILE = re.compile(r"^(?:\+98|0098|98|0)?(9\d{9})$")
+_MOBILE = re.compile(r"^(?:\+98|0098|98|0)?(9[0-9]{9})$")
 
 ZWNJ = "\u200c"
 RLM = "\u200f"

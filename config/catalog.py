@@ -92,9 +92,14 @@ class CatalogError(Exception):
 
 def load_catalog(path: Path) -> Catalog:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a file saved by Notepad may start with a byte-order mark.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise CatalogError(f"{path}: file not found (set CATALOG_PATH)") from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path}: not saved as UTF-8 (save it again as UTF-8)") from exc
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
     try:

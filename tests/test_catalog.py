@@ -1,0 +1,133 @@
+"""config/catalog.py: the shipped catalog loads; a broken one raises CatalogError naming where."""
+
+from pathlib import Path
+
+import pytest
+
+from config.catalog import CatalogError, load_catalog
+
+SHIPPED = Path(__file__).resolve().parent.parent / "config" / "catalog.toml"
+
+NEIGHBORHOOD = '[[neighborhoods]]\nkey = "n1"\nname = "محله"\noffice = "دفتر"\n'
+AGENCY = '[[agencies]]\nkey = "a1"\nname = "دستگاه"\n'
+CATEGORY = '[[categories]]\nkey = "c1"\nname = "دسته"\nagency = "a1"\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "catalog.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_for(path: Path) -> str:
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path)
+    return str(info.value)
+
+
+def test_shipped_catalog_loads():
+    catalog = load_catalog(SHIPPED)
+    assert [n.key for n in catalog.neighborhoods] == [
+        "shahr_qaem",
+        "esmaeilabad",
+        "aminabad",
+        "darvazeh_rey",
+    ]
+    assert {a.key for a in catalog.agencies} >= {
+        "municipality",
+        "roads",
+        "police",
+        "behzisti",
+        "relief",
+        "governorate",
+        "water",
+        "electricity",
+        "civil_registration",
+    }
+    assert catalog.categories
+    for category in catalog.categories:
+        assert catalog.agency(category.agency) is not None, category.key
+
+
+def test_minimal_catalog_loads_with_defaults(tmp_path):
+    catalog = load_catalog(write(tmp_path, NEIGHBORHOOD + AGENCY + CATEGORY))
+    agency = catalog.agency("a1")
+    assert (agency.chat_id, agency.sla_ack_hours, agency.sla_resolve_hours) == (None, 24, 168)
+    assert catalog.category("c1").agency == "a1"
+    assert catalog.neighborhood("nope") is None
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.toml"
+    message = error_for(path)
+    assert str(path) in message
+    assert "file not found" in message
+
+
+def test_invalid_toml(tmp_path):
+    path = write(tmp_path, "[[neighborhoods]\nkey = 'x'\n")
+    message = error_for(path)
+    assert str(path) in message
+    assert "not valid TOML" in message
+
+
+def test_category_with_unknown_agency(tmp_path):
+    text = NEIGHBORHOOD + AGENCY + CATEGORY.replace('agency = "a1"', 'agency = "nowhere"')
+    message = error_for(write(tmp_path, text))
+    assert "categories[0].agency" in message
+    assert "'nowhere'" in message
+    assert "known: a1" in message
+
+
+def test_duplicate_key(tmp_path):
+    text = NEIGHBORHOOD + AGENCY + CATEGORY + CATEGORY.replace("دسته", "دیگری")
+    assert "categories[1].key: 'c1' is used twice" in error_for(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("key", ["Water", "محله", "1abc", "has space", "a" * 25, ""])
+def test_bad_key(tmp_path, key):
+    text = NEIGHBORHOOD.replace('"n1"', f'"{key}"') + AGENCY + CATEGORY
+    assert "neighborhoods[0].key" in error_for(write(tmp_path, text))
+
+
+def test_unknown_field_is_refused(tmp_path):
+    text = NEIGHBORHOOD + AGENCY + CATEGORY + 'colour = "red"\n'
+    message = error_for(write(tmp_path, text))
+    assert "categories[0].colour" in message
+    assert "Extra inputs are not permitted" in message
+
+
+def test_empty_neighborhoods(tmp_path):
+    text = "neighborhoods = []\n" + AGENCY + CATEGORY
+    message = error_for(write(tmp_path, text))
+    assert "neighborhoods: List should have at least 1 item" in message
+
+
+@pytest.mark.parametrize("field", ["sla_ack_hours", "sla_resolve_hours"])
+def test_negative_sla_hours(tmp_path, field):
+    text = NEIGHBORHOOD + AGENCY + f"{field} = -1\n" + CATEGORY
+    message = error_for(write(tmp_path, text))
+    assert f"agencies[0].{field}: Input should be greater than 0" in message
+
+
+def test_all_problems_are_listed(tmp_path):
+    text = NEIGHBORHOOD.replace('"n1"', '"N1"') + AGENCY + "sla_ack_hours = 0\n" + CATEGORY
+    message = error_for(write(tmp_path, text))
+    assert "neighborhoods[0].key" in message
+    assert "agencies[0].sla_ack_hours" in message
+
+
+@pytest.mark.parametrize("kind", ["windows-1256", "directory"])
+def test_unreadable_catalog_is_a_catalog_error(tmp_path, kind):
+    if kind == "directory":
+        path = tmp_path
+    else:
+        path = tmp_path / "catalog.toml"
+        path.write_bytes((NEIGHBORHOOD + AGENCY + CATEGORY).encode("cp1256"))
+    assert str(path) in error_for(path)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "catalog.toml"
+    path.write_bytes((NEIGHBORHOOD + AGENCY + CATEGORY).encode("utf-8-sig"))
+    assert load_catalog(path).neighborhoods[0].key == "n1"

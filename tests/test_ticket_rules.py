@@ -1,0 +1,50 @@
+"""Ticket rules without Telegram: tracking codes, distances, routing, 'the same problem?'."""
+
+from datetime import UTC, datetime
+
+from bot import tickets
+from bot.storage import Ticket
+from bot.tickets import distance_m, format_code, parse_code
+from config.catalog import load_catalog
+from tests.harness import CATALOG_PATH
+
+
+def test_tracking_codes():
+    assert format_code("482317") == "۴۸۲-۳۱۷"
+    for typed in ("482317", "۴۸۲-۳۱۷", "482 317", "٤٨٢٣١٧"):
+        assert parse_code(typed) == "482317"
+    assert parse_code("4823") is None
+
+
+def test_distance():
+    assert distance_m(34.64, 50.87, 34.64, 50.87) == 0
+    assert 1100 < distance_m(34.64, 50.87, 34.65, 50.87) < 1120  # 0.01° of latitude
+
+
+def test_routing_from_the_catalog():
+    catalog = load_catalog(CATALOG_PATH)
+    assert tickets.route(catalog, "waste") == tickets.Route("queued", "municipality")  # no chat
+    assert tickets.route(catalog, "social_harm").status == "review"  # review_first
+    with_chat = catalog.model_copy(
+        update={"agencies": [a.model_copy(update={"chat_id": -1}) for a in catalog.agencies]}
+    )
+    assert tickets.route(with_chat, "waste") == tickets.Route("new", "municipality")
+
+
+def ticket_at(latitude: float | None, longitude: float | None) -> Ticket:
+    moment = datetime(2025, 12, 21, tzinfo=UTC)
+    return Ticket(
+        id=1, code="482317", resident_id=1, category="waste", neighborhood="shahr_qaem",
+        agency="municipality", status="new", description="", voice_file_id=None,
+        latitude=latitude, longitude=longitude, address="", share_contact=False,
+        hidden_text=False, hidden_media=False, supporters=0, rating=None, card_chat_id=None,
+        card_message_id=None, last_actor="", created_at=moment, updated_at=moment,
+        routed_at=moment, acknowledged_at=None, resolved_at=None,
+    )  # fmt: skip
+
+
+def test_same_problem_needs_nearness_only_when_both_have_a_place():
+    assert tickets.same_problem(ticket_at(None, None), 34.64, 50.87)
+    assert tickets.same_problem(ticket_at(34.64, 50.87), None, None)
+    assert tickets.same_problem(ticket_at(34.64, 50.87), 34.641, 50.87)  # ~110 m
+    assert not tickets.same_problem(ticket_at(34.64, 50.87), 34.642, 50.87)  # ~220 m
