@@ -98,7 +98,10 @@ class DeliveryWorker:
         self.per_chat_gap = 1.0
         self._last_sent: dict[int, float] = {}
         self._runner: asyncio.Task | None = None
-        storage.on_enqueue = self._wake.set
+        # Whether the outbox may hold something due: lets an idle worker skip the database.
+        self._maybe_due = True
+        self._retry_at: datetime | None = None  # the earliest retry this worker scheduled
+        storage.on_enqueue = self._something_owed
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -143,7 +146,13 @@ class DeliveryWorker:
         free = self.concurrency - len(self._in_flight)
         if free <= 0 or self._paused():
             return 0
+        if self._retry_at is not None and self.storage.now() >= self._retry_at:
+            self._retry_at, self._maybe_due = None, True
+        if not self._maybe_due:
+            return 0
         rows = await self.storage.claim_due(free)
+        if len(rows) < free:  # all that is due was taken
+            self._maybe_due = False
         for row in rows:
             await self._pace()
             task = asyncio.create_task(self._deliver(row))
@@ -151,9 +160,13 @@ class DeliveryWorker:
             task.add_done_callback(self._done)
         return len(rows)
 
+    def _something_owed(self) -> None:
+        self._maybe_due = True
+        self._wake.set()
+
     def _done(self, task: asyncio.Task) -> None:
         self._in_flight.discard(task)
-        self._wake.set()
+        self._something_owed()  # the chat's next message may be claimable now
 
     async def _sleep_until_due(self) -> None:
         due = await self.storage.next_due()
@@ -163,8 +176,10 @@ class DeliveryWorker:
         if due is not None:
             timeout = min(timeout, max(0.0, (due - self.storage.now()).total_seconds()))
         self._wake.clear()
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
+        except TimeoutError:
+            self._maybe_due = True  # due by the clock now, or another process wrote rows
 
     async def _pace(self) -> None:
         now = time.monotonic()
@@ -201,7 +216,7 @@ class DeliveryWorker:
             wait = timedelta(seconds=seconds(exc.retry_after))
             _LOGGER.warning("429 from Telegram: pausing, message %s again in %s", row.id, wait)
             self._paused_until = self.storage.now() + wait
-            await self.storage.mark_retry(row.id, self._paused_until, str(exc))
+            await self._retry(row, self._paused_until, str(exc))
         except Forbidden as exc:
             _LOGGER.info("Chat %s refuses the bot: %s", row.chat_id, exc)
             await self.storage.mark_blocked(row.chat_id, str(exc))
@@ -228,4 +243,8 @@ class DeliveryWorker:
             await self.storage.mark_failed(row.id, error)
             return
         delay = timedelta(seconds=min(2**row.attempts, 300))
-        await self.storage.mark_retry(row.id, self.storage.now() + delay, error)
+        await self._retry(row, self.storage.now() + delay, error)
+
+    async def _retry(self, row: OutboxRow, at: datetime, error: str) -> None:
+        self._retry_at = at if self._retry_at is None else min(self._retry_at, at)
+        await self.storage.mark_retry(row.id, at, error)
