@@ -221,3 +221,23 @@ async def test_personal_notices_go_before_a_broadcast(bot, resident):
     await file_report(bot, resident)
     claimed = await bot.app.storage.claim_due(2)
     assert [row.priority for row in claimed] == [0, 0]  # the ticket's confirmation and card
+
+
+async def test_document_announcement_and_a_facilitators_own_list(bot):
+    await bot.app.storage.grant_role(FACILITATOR.id, "facilitator", "aminabad", ADMIN.id)
+    people = await residents(bot, 2, "aminabad", 11000)
+    await residents(bot, 1, "shahr_qaem", 12000)
+    calls = await bot.send(FACILITATOR, "/broadcast")
+    await bot.press(FACILITATOR, "bc:a:ok", on=calls[-1])
+    document = {"file_id": "BQACpdf", "file_unique_id": "d1", "file_name": "barname.pdf"}
+    calls = await bot.send_raw(FACILITATOR, document=document, caption="برنامهٔ جلسات آذر")
+    assert "<b>۲</b>" in calls[-1].text  # only the facilitator's neighborhood
+    await bot.press(FACILITATOR, "bc:send", on=calls[-1])
+    for person in people:
+        copy = bot.api.last_to(person.id)
+        assert (copy.method, copy.params["document"]) == ("sendDocument", "BQACpdf")
+    await compose(bot, ADMIN, ["bc:a:all"], "اطلاعیهٔ مدیر")
+    await bot.press(ADMIN, "bc:send")
+    listed = (await bot.send(FACILITATOR, "/broadcasts"))[-1].text
+    assert "#۱" in listed
+    assert "#۲" not in listed  # the admin's announcement is not the facilitator's
