@@ -17,10 +17,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def tehran_today(now: datetime | None = None, tz: ZoneInfo = TEHRAN) -> jdatetime.date:
-    """Today's Jalali date on Tehran's clock (the server's clock is UTC)."""
-    moment = (now or utc_now()).astimezone(tz)
-    return jdatetime.date.fromgregorian(date=moment.date())
+def start_of_day(moment: datetime, tz: ZoneInfo = TEHRAN) -> datetime:
+    """Midnight that began `moment`'s day on Tehran's clock (the server's clock is UTC)."""
+    return moment.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def format_date(moment: datetime, tz: ZoneInfo = TEHRAN) -> str:

@@ -35,7 +35,6 @@ _SPACES = re.compile(r"[ \t]+")
 _MOBILE = re.compile(r"^(?:\+98|0098|98|0)?(9[0-9]{9})$")
 
 ZWNJ = "\u200c"
-RLM = "\u200f"
 
 
 def to_ascii_digits(text: str) -> str:

@@ -10,7 +10,7 @@ from bot.jalali import (
     format_datetime,
     format_numeric,
     parse_jalali,
-    tehran_today,
+    start_of_day,
 )
 
 
@@ -98,10 +98,10 @@ def test_round_trip_from_typed_text():
     assert format_numeric(parse_jalali("1404/1/5 8:05")) == "۱۴۰۴/۰۱/۰۵ ۰۸:۰۵"
 
 
-def test_tehran_today_uses_tehrans_date():
+def test_the_day_starts_at_tehrans_midnight():
     moment = utc(2025, 3, 20, 21, 0)  # 00:30 on 1404/01/01 in Tehran
     assert moment.date().isoformat() == "2025-03-20"
-    today = tehran_today(moment)
-    assert (today.year, today.month, today.day) == (1404, 1, 1)
-    before = tehran_today(moment - timedelta(hours=1))  # 23:30 in Tehran, the day before
-    assert (before.year, before.month, before.day) == (1403, 12, 30)
+    assert start_of_day(moment) == utc(2025, 3, 20, 20, 30)  # 1404/01/01 00:00 in Tehran
+    assert format_numeric(start_of_day(moment)) == "۱۴۰۴/۰۱/۰۱ ۰۰:۰۰"
+    before = moment - timedelta(hours=1)  # 23:30 in Tehran, the day before
+    assert format_numeric(start_of_day(before)) == "۱۴۰۳/۱۲/۳۰ ۰۰:۰۰"

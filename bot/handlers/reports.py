@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
 from bot.handlers import conversation
-from bot.jalali import format_date, seconds
+from bot.jalali import format_date, seconds, start_of_day
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
 from bot.storage import Actor, Media, NewTicket, Outgoing, Resident, Ticket
@@ -67,18 +67,14 @@ async def _may_report(update: Update, context: BotContext) -> Resident | None:
         await reply(texts_fa.REPORT_MUTED, reply_markup=keyboards.main_menu())
         return None
     limit = context.settings.reports_per_day
-    if await context.storage.count_reports_since(user_id, _start_of_day(context)) >= limit:
+    today = start_of_day(context.storage.now(), context.app.tz)
+    if await context.storage.count_reports_since(user_id, today) >= limit:
         await reply(
             texts_fa.REPORT_LIMIT.format(limit=to_persian_digits(limit)),
             reply_markup=keyboards.main_menu(),
         )
         return None
     return resident
-
-
-def _start_of_day(context: BotContext):
-    now = context.storage.now().astimezone(context.app.tz)
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _categories(context: BotContext) -> InlineKeyboardMarkup:
