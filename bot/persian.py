@@ -34,7 +34,6 @@ _STRAY_ZWNJ = re.compile(r"\u200c(?=\s|$)|(?<=\s)\u200c|^\u200c")
 _SPACES = re.compile(r"[ \t]+")
 _MOBILE = re.compile(r"^(?:\+98|0098|98|0)?(9[0-9]{9})$")
 
-ZWNJ = "\u200c"
 
 
 def to_ascii_digits(text: str) -> str:
