@@ -29,6 +29,7 @@ _LETTERS = str.maketrans(
         "\u00a0": " ",
     }
 )
+ZWNJ = "\u200c"
 _ZWNJ_RUNS = re.compile("\u200c{2,}")
 _STRAY_ZWNJ = re.compile(r"\u200c(?=\s|$)|(?<=\s)\u200c|^\u200c")
 _SPACES = re.compile(r"[ \t]+")
