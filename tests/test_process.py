@@ -1,14 +1,17 @@
-"""`python -m bot` for real: a child process polls a local stand-in Bot API, answers /start,
-publishes its command menu, and stops cleanly on SIGTERM."""
+"""`python -m bot` for real: a child process against a local stand-in Bot API, by polling and
+by webhook, answers /start, publishes its command menu, and stops cleanly on SIGTERM."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import tornado.web
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,30 +60,28 @@ class StandIn:
         return tornado.web.Application([(rf"/bot{TOKEN}/(\w+)", Api)])
 
 
-async def test_the_bot_runs_answers_and_stops(tmp_path):
+@contextlib.asynccontextmanager
+async def bot_process(tmp_path, **settings: str):
+    """`python -m bot` in a child process against a fresh stand-in; yields the stand-in.
+    On leaving: SIGTERM, and the process must end cleanly without leaking the token."""
     stand_in = StandIn()
     server = stand_in.app().listen(0, address="127.0.0.1")
     port = next(iter(server._sockets.values())).getsockname()[1]
     env = {
         **os.environ,
+        "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": TOKEN,
         "BOT_API_URL": f"http://127.0.0.1:{port}/bot",
         "DATABASE_PATH": str(tmp_path / "data" / "bot.db"),
         "CATALOG_PATH": str(ROOT / "config" / "catalog.toml"),
+        **settings,
     }
     process = subprocess.Popen(  # noqa: ASYNC220 (started once, then awaited in a thread)
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        for _ in range(300):  # bounded: at most 30 s
-            if any(method == "sendMessage" for method, _ in stand_in.calls):
-                break
-            await asyncio.sleep(0.1)
-        welcome = [p for m, p in stand_in.calls if m == "sendMessage"]
-        assert welcome, stand_in.calls
-        assert "خوش آمدید" in welcome[0]["text"]
-        assert any(m == "setMyCommands" for m, _ in stand_in.calls)
+        yield stand_in
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.to_thread(process.communicate, timeout=30)
@@ -88,3 +89,56 @@ async def test_the_bot_runs_answers_and_stops(tmp_path):
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert TOKEN not in stderr  # the token is never logged
+
+
+async def until(condition, seconds: float = 30) -> None:
+    """Wait (bounded) for something the child process does."""
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def sent(stand_in: StandIn) -> list[dict]:
+    return [params for method, params in stand_in.calls if method == "sendMessage"]
+
+
+async def test_polling_answers_and_stops(tmp_path):
+    async with bot_process(tmp_path) as stand_in:
+        await until(lambda: sent(stand_in))
+        assert "خوش آمدید" in sent(stand_in)[0]["text"]
+        assert any(method == "setMyCommands" for method, _ in stand_in.calls)
+
+
+async def test_webhook_checks_the_secret_and_answers(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hook = f"http://127.0.0.1:{port}/tg-hook"
+    async with bot_process(
+        tmp_path,
+        WEBHOOK_URL="https://bot.example.org/tg-hook",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET="s3cret_token",
+    ) as stand_in:
+        await until(lambda: any(m == "setWebhook" for m, _ in stand_in.calls))
+        registered = next(p for m, p in stand_in.calls if m == "setWebhook")
+        assert registered["url"] == "https://bot.example.org/tg-hook"
+        assert registered["secret_token"] == "s3cret_token"
+        update = json.dumps(stand_in.updates[0])
+        headers = {"Content-Type": "application/json"}
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):  # the listener may take a moment after setWebhook
+                try:
+                    forged = await client.post(hook, content=update, headers=headers)
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            assert forged.status_code == 403  # no secret: refused
+            headers["X-Telegram-Bot-Api-Secret-Token"] = "s3cret_token"
+            accepted = await client.post(hook, content=update, headers=headers)
+            assert accepted.status_code == 200
+        await until(lambda: len(sent(stand_in)) >= 2)  # welcome, then the neighborhood question
+        assert sum("خوش آمدید" in p["text"] for p in sent(stand_in)) == 1  # the forged one: none
+        assert not any(m == "getUpdates" for m, _ in stand_in.calls)
