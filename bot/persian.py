@@ -36,7 +36,6 @@ _SPACES = re.compile(r"[ \t]+")
 _MOBILE = re.compile(r"^(?:\+98|0098|98|0)?(9[0-9]{9})$")
 
 
-
 def to_ascii_digits(text: str) -> str:
     return text.translate(_TO_ASCII_DIGITS)
 

@@ -2,7 +2,20 @@
 
 from collections.abc import Sequence
 
+from telegram import Update
 from telegram.ext import BaseHandler, ConversationHandler
+
+from bot.context import BotContext
+from bot.storage import Ticket
+
+
+async def pressed_ticket(update: Update, context: BotContext) -> Ticket | None:
+    """The ticket named in callback data `area:<ticket id>:…`; None if forged or gone.
+    Callers still check who may act on it."""
+    parts = update.callback_query.data.split(":")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return None
+    return await context.storage.get_ticket(int(parts[1]))
 
 
 def conversation(

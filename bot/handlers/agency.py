@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
+from bot.handlers import pressed_ticket
 from bot.notices import agency_buttons
 from bot.persian import normalize
 from bot.storage import AGENCY, Outgoing, Ticket
@@ -31,8 +32,9 @@ async def _authorised(update: Update, context: BotContext, ticket: Ticket) -> bo
 
 async def on_card_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    _, ticket_id, action, *arg = query.data.split(":")
-    ticket = await context.storage.get_ticket(int(ticket_id)) if ticket_id.isdigit() else None
+    parts = query.data.split(":")  # a:<ticket id>:<action>[:<argument>]
+    action, arg = (parts[2], parts[3:]) if len(parts) > 2 else ("", [])
+    ticket = await pressed_ticket(update, context)
     if ticket is None or not await _authorised(update, context, ticket):
         _LOGGER.warning("Refused agency action %r by user %s", query.data, query.from_user.id)
         await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)

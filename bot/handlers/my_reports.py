@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import conversation
+from bot.handlers import conversation, pressed_ticket
 from bot.jalali import format_date, format_datetime
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
@@ -60,8 +60,7 @@ async def show_list(update: Update, context: BotContext) -> None:
 async def _followed_ticket(update: Update, context: BotContext) -> Ticket | None:
     """The ticket named in the callback data, if the presser follows it; else say no."""
     query = update.callback_query
-    parts = query.data.split(":")
-    ticket = await context.storage.get_ticket(int(parts[1])) if parts[1].isdigit() else None
+    ticket = await pressed_ticket(update, context)
     if ticket is None or not await context.storage.is_follower(ticket.id, query.from_user.id):
         await query.answer(texts_fa.NOT_YOUR_TICKET, show_alert=True)
         return None
@@ -296,8 +295,7 @@ async def not_solved(update: Update, context: BotContext) -> None:
 
 async def _owned_resolved(update: Update, context: BotContext) -> Ticket | None:
     query = update.callback_query
-    parts = query.data.split(":")
-    ticket = await context.storage.get_ticket(int(parts[1])) if parts[1].isdigit() else None
+    ticket = await pressed_ticket(update, context)
     if ticket is None or ticket.resident_id != query.from_user.id:
         await query.answer(texts_fa.NOT_YOUR_TICKET, show_alert=True)
         return None

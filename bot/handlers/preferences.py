@@ -3,12 +3,13 @@
 Adding a phone number reuses the onboarding phone step (callback `set:phadd`).
 """
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot import keyboards, texts_fa
 from bot.context import BotContext
 from bot.handlers.onboarding import ADD_PHONE
+from bot.keyboards import Buttons
 from bot.persian import isolate_ltr
 from bot.storage import Resident
 
@@ -28,26 +29,17 @@ def _card(context: BotContext, resident: Resident) -> tuple[str, InlineKeyboardM
         neighborhood=neighborhood.name if neighborhood else resident.neighborhood,
         phone=isolate_ltr(resident.phone) if resident.phone else texts_fa.NO_PHONE,
     ) + texts_fa.SETTINGS_ANNOUNCEMENTS.format(state=announcements)
-    phone_button = (
-        InlineKeyboardButton(texts_fa.BUTTON_REMOVE_PHONE, callback_data=REMOVE_PHONE)
+    phone = (
+        (texts_fa.BUTTON_REMOVE_PHONE, REMOVE_PHONE)
         if resident.phone
-        else InlineKeyboardButton(texts_fa.BUTTON_ADD_PHONE, callback_data=ADD_PHONE)
+        else (texts_fa.BUTTON_ADD_PHONE, ADD_PHONE)
     )
-    buttons = [
-        [
-            InlineKeyboardButton(
-                texts_fa.BUTTON_CHANGE_NEIGHBORHOOD, callback_data=CHANGE_NEIGHBORHOOD
-            )
-        ],
-        [phone_button],
-        [
-            InlineKeyboardButton(
-                texts_fa.BUTTON_ANNOUNCEMENTS.format(state=announcements),
-                callback_data=ANNOUNCEMENTS,
-            )
-        ],
+    rows: Buttons = [
+        [(texts_fa.BUTTON_CHANGE_NEIGHBORHOOD, CHANGE_NEIGHBORHOOD)],
+        [phone],
+        [(texts_fa.BUTTON_ANNOUNCEMENTS.format(state=announcements), ANNOUNCEMENTS)],
     ]
-    return text, InlineKeyboardMarkup(buttons)
+    return text, keyboards.buttons(rows)
 
 
 async def _resident_or_tell(update: Update, context: BotContext) -> Resident | None:
@@ -81,12 +73,9 @@ async def change_neighborhood(update: Update, context: BotContext) -> None:
         return
     query = update.callback_query
     await query.answer()
-    markup = keyboards.neighborhoods(context.catalog, CHOOSE_PREFIX)
-    back = [InlineKeyboardButton(texts_fa.BUTTON_BACK, callback_data=SHOW)]
-    await query.edit_message_text(
-        texts_fa.ASK_NEIGHBORHOOD,
-        reply_markup=InlineKeyboardMarkup([*markup.inline_keyboard, back]),
-    )
+    rows: Buttons = [[(n.name, CHOOSE_PREFIX + n.key)] for n in context.catalog.neighborhoods]
+    rows.append([(texts_fa.BUTTON_BACK, SHOW)])
+    await query.edit_message_text(texts_fa.ASK_NEIGHBORHOOD, reply_markup=keyboards.buttons(rows))
 
 
 async def choose_neighborhood(update: Update, context: BotContext) -> None:

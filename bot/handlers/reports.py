@@ -106,7 +106,7 @@ async def choose_category(update: Update, context: BotContext) -> str:
 
 async def describe_text(update: Update, context: BotContext) -> str:
     text = normalize(update.effective_message.text or update.effective_message.caption or "")
-    problem = _description_problem(text)
+    problem = description_problem(text)
     if problem:
         await update.effective_message.reply_text(problem)
         return DESCRIBE
@@ -115,7 +115,8 @@ async def describe_text(update: Update, context: BotContext) -> str:
     return await _after_description(update, context)
 
 
-def _description_problem(text: str) -> str | None:
+def description_problem(text: str) -> str | None:
+    """What is wrong with a typed description, in Persian; None when it will do."""
     if len(text) < DESCRIPTION_MIN:
         return texts_fa.DESCRIPTION_TOO_SHORT.format(min=to_persian_digits(DESCRIPTION_MIN))
     if len(text) > DESCRIPTION_MAX:
@@ -142,7 +143,7 @@ async def describe_photo(update: Update, context: BotContext) -> str:
     if len(draft["media"]) < MEDIA_MAX:
         draft["media"].append(["photo", message.photo[-1].file_id])
     caption = normalize(message.caption or "")
-    if caption and not _description_problem(caption):
+    if caption and not description_problem(caption):
         draft["description"], draft["voice"] = caption, None
         return await _after_description(update, context)
     await message.reply_text(texts_fa.PHOTO_NEEDS_DESCRIPTION)

@@ -20,8 +20,8 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import conversation
-from bot.handlers.reports import DESCRIPTION_MAX, DESCRIPTION_MIN
+from bot.handlers import conversation, pressed_ticket
+from bot.handlers.reports import description_problem
 from bot.keyboards import Buttons
 from bot.notices import triage_buttons
 from bot.persian import normalize, to_persian_digits
@@ -90,8 +90,7 @@ async def _triage_card(context: BotContext, ticket: Ticket) -> tuple[str, Button
 
 async def _pressed_ticket(update: Update, context: BotContext) -> Ticket | None:
     query = update.callback_query
-    parts = query.data.split(":")
-    ticket = await context.storage.get_ticket(int(parts[1])) if parts[1].isdigit() else None
+    ticket = await pressed_ticket(update, context)
     if ticket is None or not await _may_triage(context, query.from_user.id, ticket):
         _LOGGER.warning("Refused triage action %r by user %s", query.data, query.from_user.id)
         await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
@@ -227,14 +226,9 @@ async def ask_text(update: Update, context: BotContext) -> str | int:
 
 async def receive_text(update: Update, context: BotContext) -> str | int:
     text = normalize(update.effective_message.text)
-    if not DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
-        await update.effective_message.reply_text(
-            texts_fa.DESCRIPTION_TOO_SHORT.format(min=to_persian_digits(DESCRIPTION_MIN))
-            if len(text) < DESCRIPTION_MIN
-            else texts_fa.DESCRIPTION_TOO_LONG.format(
-                length=to_persian_digits(len(text)), max=to_persian_digits(DESCRIPTION_MAX)
-            )
-        )
+    problem = description_problem(text)
+    if problem:
+        await update.effective_message.reply_text(problem)
         return EDITING_TEXT
     ticket = await context.storage.get_ticket(context.user_data.pop("editing_ticket", 0))
     if ticket is None or not await _may_triage(context, update.effective_user.id, ticket):
