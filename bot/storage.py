@@ -649,7 +649,10 @@ class Storage:
         assert set(fields) <= _TICKET_UPDATABLE, fields
         now = _ts(self.now())
         async with self._transaction() as db:
-            sets = {**fields, "updated_at": now, "last_actor": actor.name}
+            # The card names the staff member who acted last; a resident's own action (reopening,
+            # adding information) names nobody: agencies see residents only if they agreed.
+            staff_name = actor.name if actor.role in ("agency", "facilitator") else ""
+            sets = {**fields, "updated_at": now, "last_actor": staff_name}
             if status is not None:
                 sets["status"] = status
                 stamp = {

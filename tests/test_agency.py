@@ -245,6 +245,7 @@ async def test_not_solved_reopens_and_alerts(bot, resident):
     assert "حل نشده" in to_agency[0].text
     assert to_agency[0].params["reply_parameters"]["message_id"] == card.message_id
     assert "دوباره باز شد" in to_agency[1].text  # the card, edited in place
+    assert resident.first_name not in to_agency[1].text  # she did not share her name
     assert "حل نشده" in bot.api.last_to(FACILITATOR.id).text
     calls = await bot.press(resident, question.data_for("نه"), on=question)
     assert calls[0].params["text"] == texts_fa.ALREADY_ANSWERED
