@@ -5,9 +5,9 @@ import warnings
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
@@ -15,6 +15,7 @@ from bot import broadcasts, sla
 from bot.commands import publish_commands
 from bot.context import BotContext, MahallehApplication
 from bot.handlers import (
+    IdleFlows,
     admin,
     agency,
     broadcast,
@@ -74,19 +75,21 @@ def build_application(
         .post_init(_post_init)
         .build()
     )
-    timeout = ttl.total_seconds()
+    idle = IdleFlows(ttl, application.user_data, storage.now)
     for handler in (
-        *onboarding.handlers(timeout),
-        *reports.handlers(timeout),
-        *my_reports.handlers(timeout),
-        *triage.handlers(timeout),
-        *broadcast.handlers(timeout),
+        *onboarding.handlers(idle),
+        *reports.handlers(idle),
+        *my_reports.handlers(idle),
+        *triage.handlers(idle),
+        *broadcast.handlers(idle),
         *agency.handlers(),
         *preferences.handlers(),
         *admin.handlers(),
         *common.handlers(),
     ):
         application.add_handler(handler)
+    # After every other handler (group 0) has seen the update: idleness is measured to it.
+    application.add_handler(TypeHandler(Update, idle.record), group=1)
     application.add_error_handler(common.on_error)
     jobs = application.job_queue
     jobs.run_repeating(sla.job, interval=sla.CHECK_EVERY, first=30, name="sla")

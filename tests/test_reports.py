@@ -284,3 +284,34 @@ async def test_add_information_reaches_the_agency(bot, resident):
     relayed = bot.api.last_to(MUNICIPALITY_CHAT)
     assert "امروز بدتر هم شده است" in relayed.text
     assert relayed.params["reply_parameters"]["message_id"] == ticket.card_message_id
+
+
+async def test_a_flow_left_idle_for_a_day_ends_at_the_next_message(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    bot.clock.advance(hours=23)  # within the day: the flow goes on
+    calls = await bot.send(resident, "زباله‌ها سه روز است جمع نشده")
+    assert texts_fa.ASK_MEDIA.split("{")[0] in texts(calls)
+    bot.clock.advance(hours=25)
+    calls = await bot.send(resident, texts_fa.BUTTON_CONTINUE)
+    assert calls[-1].text == texts_fa.FLOW_EXPIRED
+    assert texts_fa.MENU_REPORT in calls[-1].keyboard
+    # The flow is over: the next text is not taken as part of a report.
+    calls = await bot.send(resident, "کوچهٔ شانزده")
+    assert calls[-1].text == texts_fa.USE_MENU
+    assert await stored_ticket(bot, resident) is None
+
+
+async def test_an_idle_flow_also_ends_after_a_restart(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    categories = (await bot.press(resident, "rp:c:waste"))[-1]
+    await bot.restart()
+    bot.clock.advance(hours=2)
+    calls = await bot.send(resident, "زباله‌ها سه روز است جمع نشده")  # resumed
+    assert texts_fa.ASK_MEDIA.split("{")[0] in texts(calls)
+    await bot.restart()
+    bot.clock.advance(hours=30)
+    calls = await bot.press(resident, "rp:ok", on=categories)
+    assert texts_fa.FLOW_EXPIRED in texts(calls)

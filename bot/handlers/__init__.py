@@ -1,12 +1,19 @@
 """One module per capability; each exposes `handlers()` for bot.app to register."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, ConversationHandler
 
+from bot import keyboards, texts_fa
 from bot.context import BotContext
 from bot.storage import Ticket
+
+LAST_SEEN = "last_seen"  # user_data key: when the person last sent the bot anything (POSIX time)
 
 
 async def pressed_ticket(update: Update, context: BotContext) -> Ticket | None:
@@ -18,21 +25,67 @@ async def pressed_ticket(update: Update, context: BotContext) -> Ticket | None:
     return await context.storage.get_ticket(int(parts[1]))
 
 
+@dataclass(frozen=True)
+class IdleFlows:
+    """Flows left unanswered for longer than `ttl` end at the person's next update, with a
+    word to them.
+
+    Each person's last update time is kept in their user_data (so it survives a restart) by
+    `record`, registered in a group after all others. python-telegram-bot's own
+    conversation_timeout is not used: it schedules a job on every update, which costs more
+    than the rest of a step under load, and its jobs are not restored after a restart."""
+
+    ttl: timedelta
+    user_data: Mapping[int, dict[str, Any]]
+    now: Callable[[], datetime]
+
+    def is_stale(self, update: Update) -> bool:
+        user = update.effective_user
+        if user is None:
+            return False
+        seen = self.user_data.get(user.id, {}).get(LAST_SEEN)
+        return seen is not None and self.now().timestamp() - seen > self.ttl.total_seconds()
+
+    async def record(self, update: Update, context: BotContext) -> None:
+        if context.user_data is not None:
+            context.user_data[LAST_SEEN] = self.now().timestamp()
+
+
+class IdleFlowHandler(BaseHandler[Update, BotContext, int]):
+    """Claims any update of a flow that has been idle too long, and ends the flow."""
+
+    def __init__(self, idle: IdleFlows) -> None:
+        super().__init__(flow_expired)
+        self.idle = idle
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and self.idle.is_stale(update)
+
+
+async def flow_expired(update: Update, context: BotContext) -> int:
+    if update.callback_query:
+        await update.callback_query.answer()
+    message = update.effective_message
+    if message is not None and message.chat.type == ChatType.PRIVATE:
+        await message.reply_text(texts_fa.FLOW_EXPIRED, reply_markup=keyboards.main_menu())
+    return ConversationHandler.END
+
+
 def conversation(
     name: str,
-    timeout: float,
+    idle: IdleFlows,
     entry_points: Sequence[BaseHandler],
     states: dict[str, Sequence[BaseHandler]],
     fallbacks: Sequence[BaseHandler],
 ) -> ConversationHandler:
     """A flow whose state is kept in the database (a restart resumes it), that a new entry
-    restarts, and that is dropped after `timeout` seconds without an answer."""
+    restarts, and that ends when left idle too long (see IdleFlows)."""
+    expired = IdleFlowHandler(idle)
     return ConversationHandler(
         name=name,
         persistent=True,
         allow_reentry=True,
-        conversation_timeout=timeout,
         entry_points=list(entry_points),
-        states={state: list(handlers) for state, handlers in states.items()},
+        states={state: [expired, *handlers] for state, handlers in states.items()},
         fallbacks=list(fallbacks),
     )

@@ -18,7 +18,7 @@ from telegram.ext import (
 from bot import broadcasts, keyboards, texts_fa
 from bot.context import BotContext
 from bot.delivery import send
-from bot.handlers import conversation
+from bot.handlers import IdleFlows, conversation
 from bot.jalali import format_date, format_datetime, format_numeric, parse_jalali
 from bot.keyboards import Buttons
 from bot.persian import to_persian_digits
@@ -320,10 +320,10 @@ def _line_figures(
     }
 
 
-def handlers(conversation_timeout: float) -> list[BaseHandler]:
+def handlers(idle: IdleFlows) -> list[BaseHandler]:
     flow = conversation(
         "broadcast",
-        conversation_timeout,
+        idle,
         entry_points=[CommandHandler("broadcast", start, filters=PRIVATE)],
         states={
             AUDIENCE: [

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import conversation, pressed_ticket
+from bot.handlers import IdleFlows, conversation, pressed_ticket
 from bot.jalali import format_date, format_datetime
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
@@ -306,11 +306,11 @@ async def _owned_resolved(update: Update, context: BotContext) -> Ticket | None:
     return ticket
 
 
-def handlers(conversation_timeout: float) -> list[BaseHandler]:
+def handlers(idle: IdleFlows) -> list[BaseHandler]:
     content = PRIVATE & (filters.TEXT | filters.PHOTO | filters.VOICE) & ~filters.COMMAND
     adding_info = conversation(
         "ticket_info",
-        conversation_timeout,
+        idle,
         entry_points=[CallbackQueryHandler(ask_info, pattern=r"^r:\d+:i$")],
         states={
             ADDING_INFO: [

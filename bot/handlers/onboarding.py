@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa
 from bot.context import BotContext
-from bot.handlers import conversation
+from bot.handlers import IdleFlows, conversation
 from bot.persian import normalize_mobile, to_ascii_digits
 
 CHOOSING_NEIGHBORHOOD = "choosing_neighborhood"
@@ -170,12 +170,12 @@ def _name(context: BotContext, key: str) -> str:
     return neighborhood.name if neighborhood else key
 
 
-def handlers(conversation_timeout: float) -> list[BaseHandler]:
+def handlers(idle: IdleFlows) -> list[BaseHandler]:
     private = filters.ChatType.PRIVATE
     cancel_handler = CommandHandler("cancel", cancel, filters=private)
     flow = conversation(
         "onboarding",
-        conversation_timeout,
+        idle,
         entry_points=[
             CommandHandler("start", start, filters=private),
             CallbackQueryHandler(add_phone_from_settings, pattern=f"^{ADD_PHONE}$"),

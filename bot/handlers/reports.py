@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
-from bot.handlers import conversation
+from bot.handlers import IdleFlows, conversation
 from bot.jalali import format_date, seconds, start_of_day
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
@@ -502,13 +502,13 @@ async def interrupted(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def handlers(conversation_timeout: float) -> list[BaseHandler]:
+def handlers(idle: IdleFlows) -> list[BaseHandler]:
     menu = filters.Text(keyboards.MAIN_MENU_LABELS)
     cancel_button = filters.Text([texts_fa.BUTTON_CANCEL])
     typed = PRIVATE & filters.TEXT & ~filters.COMMAND & ~menu & ~cancel_button
     flow = conversation(
         "report",
-        conversation_timeout,
+        idle,
         entry_points=[MessageHandler(PRIVATE & filters.Text([texts_fa.MENU_REPORT]), start)],
         states={
             CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^rp:c:")],

@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import conversation, pressed_ticket
+from bot.handlers import IdleFlows, conversation, pressed_ticket
 from bot.handlers.reports import description_problem
 from bot.keyboards import Buttons
 from bot.notices import triage_buttons
@@ -255,10 +255,10 @@ async def cancel_text(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def handlers(conversation_timeout: float) -> list[BaseHandler]:
+def handlers(idle: IdleFlows) -> list[BaseHandler]:
     editing = conversation(
         "triage_edit",
-        conversation_timeout,
+        idle,
         entry_points=[CallbackQueryHandler(ask_text, pattern=r"^f:\d+:ed$")],
         states={
             EDITING_TEXT: [MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, receive_text)]
