@@ -166,6 +166,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_by_broadcast ON outbox (broadcast_id, state) WHERE broadcast_id IS NOT NULL;
     CREATE INDEX residents_audience ON residents (active, announcements, neighborhood);
     """,
+    # 4: a ticket's card, once sent, tells the ticket where it is, in the same statement
+    """
+    CREATE TRIGGER outbox_card_sent AFTER UPDATE OF message_id ON outbox
+    WHEN NEW.message_id IS NOT NULL AND NEW.ticket_id IS NOT NULL
+     AND json_extract(NEW.payload, '$.card')
+    BEGIN
+        UPDATE tickets SET card_chat_id = NEW.chat_id, card_message_id = NEW.message_id
+        WHERE id = NEW.ticket_id;
+    END
+    """,
 )
 
 
@@ -331,6 +341,18 @@ def _broadcast(row: aiosqlite.Row) -> Broadcast:
 Notify = Callable[[Ticket, list[int]], list[Outgoing]]
 
 
+def _statements(script: str) -> list[str]:
+    """A migration's statements, one by one (a trigger's body holds semicolons of its own)."""
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending)
+            pending = ""
+    return statements
+
+
 def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -451,7 +473,7 @@ class Storage:
             if version <= current:
                 continue
             async with self._transaction() as db:
-                for statement in filter(str.strip, script.split(";")):
+                for statement in _statements(script):
                     await db.execute(statement)
                 await db.execute(
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
@@ -573,16 +595,26 @@ class Storage:
         rows = await self._fetchall("SELECT key, data FROM persistence WHERE kind = ?", (kind,))
         return {row["key"]: json.loads(row["data"]) for row in rows}
 
-    async def save_state(self, kind: str, key: str, value: Any) -> None:
-        """Store one value; None deletes it."""
-        if value is None:
-            await self._write("DELETE FROM persistence WHERE kind = ? AND key = ?", (kind, key))
-        else:
+    async def save_states(self, values: dict[tuple[str, str], Any]) -> None:
+        """Store values by (kind, key); None deletes one. At most two statements, however many
+        values: the rows travel as one JSON array."""
+        stored = [
+            [*k, json.dumps(v, ensure_ascii=False)] for k, v in values.items() if v is not None
+        ]
+        deleted = [list(k) for k, v in values.items() if v is None]
+        if stored:
             await self._write(
-                "INSERT INTO persistence (kind, key, data, updated_at) VALUES (?, ?, ?, ?)"
+                "INSERT INTO persistence (kind, key, data, updated_at)"
+                " SELECT value ->> 0, value ->> 1, value ->> 2, ? FROM json_each(?) WHERE true"
                 " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data,"
                 " updated_at = excluded.updated_at",
-                (kind, key, json.dumps(value, ensure_ascii=False), _ts(self.now())),
+                (_ts(self.now()), json.dumps(stored, ensure_ascii=False)),
+            )
+        if deleted:
+            await self._write(
+                "DELETE FROM persistence WHERE (kind, key) IN"
+                " (SELECT value ->> 0, value ->> 1 FROM json_each(?))",
+                (json.dumps(deleted, ensure_ascii=False),),
             )
 
     async def purge_state(self, kind_prefix: str, idle: timedelta) -> int:
@@ -609,25 +641,26 @@ class Storage:
             for attempt in range(20):  # a random code; another on the rare collision
                 code = f"{secrets.randbelow(900000) + 100000}"
                 try:
-                    cursor = await db.execute(
+                    (row,) = await db.execute_fetchall(
                         "INSERT INTO tickets (code, resident_id, category, neighborhood, agency,"
                         " status, description, voice_file_id, latitude, longitude, address,"
                         " share_contact, created_at, updated_at, routed_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
                         (code, *values),
                     )
                     break
                 except sqlite3.IntegrityError:
                     if attempt == 19:
                         raise
-            ticket_id = cursor.lastrowid
+            ticket = _ticket(row)
             if new.media:
                 await db.executemany(
                     "INSERT INTO ticket_media (ticket_id, kind, file_id) VALUES (?, ?, ?)",
-                    [(ticket_id, m.kind, m.file_id) for m in new.media],
+                    [(ticket.id, m.kind, m.file_id) for m in new.media],
                 )
-            await self._event(db, ticket_id, actor, "created", new.status, "")
-            return await self._after_change(db, ticket_id, notify)
+            await self._event(db, ticket.id, actor, "created", new.status, "")
+            await self._enqueue(db, notify(ticket, [ticket.resident_id]))  # no supporters yet
+            return ticket
 
     async def update_ticket(
         self,
@@ -772,12 +805,16 @@ class Storage:
         )
         return int(row["n"])
 
-    async def count_reports_since(self, user_id: int, since: datetime) -> int:
+    async def resident_and_reports_since(
+        self, user_id: int, since: datetime
+    ) -> tuple[Resident | None, int]:
+        """The resident and how many reports they filed since `since`, in one query."""
         row = await self._fetchone(
-            "SELECT COUNT(*) AS n FROM tickets WHERE resident_id = ? AND created_at >= ?",
+            "SELECT *, (SELECT COUNT(*) FROM tickets WHERE resident_id = ?1"
+            " AND created_at >= ?2) AS reports FROM residents WHERE user_id = ?1",
             (user_id, _ts(since)),
         )
-        return int(row["n"])
+        return (_resident(row), int(row["reports"])) if row else (None, 0)
 
     async def is_follower(self, ticket_id: int, user_id: int) -> bool:
         row = await self._fetchone(
@@ -876,39 +913,27 @@ class Storage:
         Only the oldest owed message of each chat is taken, so a chat receives its messages in
         order; personal messages come before broadcasts. Nothing due costs one read, no write.
         """
-        async with self._lock:
-            rows = await self._db.execute_fetchall(
-                "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
-                " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
-                "  AND e.state IN ('pending', 'sending') AND e.id < o.id)"
-                " ORDER BY o.priority, o.id LIMIT ?",
-                (_ts(self.now()), limit),
-            )
-            if rows:  # this worker is the only claimer, and the lock keeps the rows as read
-                await self._db.executemany(
-                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
-                    [(row["id"],) for row in rows],
-                )
+        rows = await self._write(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
+            " SELECT id FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
+            "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
+            "   AND e.state IN ('pending', 'sending') AND e.id < o.id)"
+            "  ORDER BY o.priority, o.id LIMIT ?) RETURNING *",
+            (_ts(self.now()), limit),
+        )
+        rows.sort(key=lambda r: (r["priority"], r["id"]))  # RETURNING keeps no order
         return [
             OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
-                      r["attempts"] + 1, r["ticket_id"], r["broadcast_id"])
+                      r["attempts"], r["ticket_id"], r["broadcast_id"])
             for r in rows
         ]  # fmt: skip
 
     async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
-        sent = (
+        """Sent; a ticket's card also tells the ticket where it is (trigger outbox_card_sent)."""
+        await self._write(
             "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ? WHERE id = ?",
             (_ts(self.now()), message_id, row.id),
         )
-        if not (row.payload.get("card") and message_id is not None):
-            await self._write(*sent)
-            return
-        async with self._transaction() as db:  # a card: the ticket learns where it is
-            await db.execute(*sent)
-            await db.execute(
-                "UPDATE tickets SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
-                (row.chat_id, message_id, row.ticket_id),
-            )
 
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
         await self._write(

@@ -214,10 +214,9 @@ async def test_me_too_instead_of_a_duplicate(bot, resident):
     assert "۲ نفر" in bot.api.last_to(neighbor.id).text
     ticket = await bot.app.storage.get_ticket(first.id)
     assert ticket.supporters == 1
-    assert (
-        await bot.app.storage.count_reports_since(neighbor.id, bot.clock.now().replace(year=2000))
-        == 0
-    )
+    since = bot.clock.now().replace(year=2000)
+    _, reports = await bot.app.storage.resident_and_reports_since(neighbor.id, since)
+    assert reports == 0
     edit = [c for c in bot.api.sent_to(MUNICIPALITY_CHAT) if c.method == "editMessageText"][-1]
     assert "همراهان: ۱" in edit.text
     # The supporter follows it: it is in their list.

@@ -1,8 +1,11 @@
-"""Start-up duties: the command menus, schema migrations, and polling that survives a bad update."""
+"""Start-up duties: the command menus, schema migrations, polling that survives a bad update,
+and persistence that brings every flow back."""
 
+from bot import texts_fa
 from bot.commands import publish_commands
 from tests.conftest import ADMIN
-from tests.harness import Harness
+from tests.flows import register
+from tests.harness import Harness, Person
 
 
 async def test_command_menus_in_persian_for_residents_and_staff(bot):
@@ -75,3 +78,18 @@ async def test_a_bad_update_costs_only_itself(bot, resident):
     for update in updates:
         await bot.app.process_update(update)
     assert "خوش آمدید" in bot.api.sent_to(resident.id)[0].text
+
+
+async def test_every_flow_of_a_persistence_run_is_saved_and_ended_ones_deleted(bot):
+    people = [Person(700 + i, f"ساکن {i}") for i in range(5)]
+    for person in people:
+        await register(bot, person)
+        await bot.send(person, texts_fa.MENU_REPORT)
+    await bot.app.update_persistence()  # one run: five users' data, ten conversation changes
+    reports = await bot.app.storage.load_state("conversation:report")
+    assert sorted(reports) == sorted(f"[{p.id}, {p.id}]" for p in people)
+    assert await bot.app.storage.load_state("conversation:onboarding") == {}  # all finished
+    await bot.restart()
+    for person in people:
+        calls = await bot.press(person, "rp:c:waste")
+        assert calls[-1].text == texts_fa.ASK_DESCRIPTION

@@ -48,7 +48,12 @@ async def start(update: Update, context: BotContext) -> str | int:
     resident = await _may_report(update, context)
     if resident is None:
         return ConversationHandler.END
-    context.user_data[_DRAFT] = {"media": [], "share": False}
+    neighborhood = context.catalog.neighborhood(resident.neighborhood)
+    context.user_data[_DRAFT] = {
+        "media": [],
+        "share": False,
+        "neighborhood_name": neighborhood.name if neighborhood else "",
+    }
     await update.effective_message.reply_text(
         texts_fa.ASK_CATEGORY, reply_markup=_categories(context)
     )
@@ -57,8 +62,10 @@ async def start(update: Update, context: BotContext) -> str | int:
 
 async def _may_report(update: Update, context: BotContext) -> Resident | None:
     """The resident, if they may file a report now; otherwise tell them why not."""
-    user_id = update.effective_user.id
-    resident = await context.storage.get_resident(user_id)
+    today = start_of_day(context.storage.now(), context.app.tz)
+    resident, reports_today = await context.storage.resident_and_reports_since(
+        update.effective_user.id, today
+    )
     reply = update.effective_message.reply_text
     if resident is None:
         await reply(texts_fa.NOT_REGISTERED)
@@ -67,8 +74,7 @@ async def _may_report(update: Update, context: BotContext) -> Resident | None:
         await reply(texts_fa.REPORT_MUTED, reply_markup=keyboards.main_menu())
         return None
     limit = context.settings.reports_per_day
-    today = start_of_day(context.storage.now(), context.app.tz)
-    if await context.storage.count_reports_since(user_id, today) >= limit:
+    if reports_today >= limit:
         await reply(
             texts_fa.REPORT_LIMIT.format(limit=to_persian_digits(limit)),
             reply_markup=keyboards.main_menu(),
@@ -292,11 +298,7 @@ def _review_card(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
 
 
 async def _show_review(update: Update, context: BotContext) -> str:
-    draft = _draft(context)
-    draft.pop("editing", None)
-    resident = await context.storage.get_resident(update.effective_user.id)
-    neighborhood = context.catalog.neighborhood(resident.neighborhood) if resident else None
-    draft["neighborhood_name"] = neighborhood.name if neighborhood else ""
+    _draft(context).pop("editing", None)
     text, markup = _review_card(context)
     await update.effective_message.reply_text(text, reply_markup=markup)
     return REVIEW
@@ -461,7 +463,9 @@ async def _submit(update: Update, context: BotContext, resident: Resident) -> in
         share_contact=bool(draft.get("share")),
         media=media,
     )
-    facilitators = await context.storage.facilitators_of(resident.neighborhood)
+    facilitators: list[int] = []
+    if route.status != tickets.NEW:  # only a ticket for the facilitators' queue tells them
+        facilitators = await context.storage.facilitators_of(resident.neighborhood)
 
     def notify(ticket: Ticket, followers: list[int]) -> list[Outgoing]:
         agency = notices.agency(ticket.agency)
