@@ -8,6 +8,7 @@ blocked (403) or failed (a request Telegram will never accept). After a crash, r
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from datetime import datetime, timedelta
@@ -157,16 +158,18 @@ class DeliveryWorker:
             await self._pace()
             task = asyncio.create_task(self._deliver(row))
             self._in_flight.add(task)
-            task.add_done_callback(self._done)
+            task.add_done_callback(functools.partial(self._done, row))
         return len(rows)
 
     def _something_owed(self) -> None:
         self._maybe_due = True
         self._wake.set()
 
-    def _done(self, task: asyncio.Task) -> None:
+    def _done(self, row: OutboxRow, task: asyncio.Task) -> None:
         self._in_flight.discard(task)
-        self._something_owed()  # the chat's next message may be claimable now
+        if row.queued_behind:  # that chat's next message can be claimed now
+            self._maybe_due = True
+        self._wake.set()  # a slot is free
 
     async def _sleep_until_due(self) -> None:
         due = await self.storage.next_due()

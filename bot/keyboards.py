@@ -5,6 +5,8 @@ handler sends, `inline()` the Bot API JSON an outbox row stores. Rows are revers
 they read right to left.
 """
 
+import functools
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -63,6 +65,7 @@ MAIN_MENU_ROWS = (
 MAIN_MENU_LABELS = [label for row in MAIN_MENU_ROWS for label in row]
 
 
+@functools.cache  # python-telegram-bot's objects are immutable: one serves every message
 def main_menu() -> ReplyKeyboardMarkup:
     # Reply-keyboard rows are laid out left to right: reverse them so the first is on the right.
     return ReplyKeyboardMarkup(

@@ -228,6 +228,7 @@ class OutboxRow:
     attempts: int
     ticket_id: int | None
     broadcast_id: int | None
+    queued_behind: bool = False  # the chat has more messages waiting behind this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -825,16 +826,27 @@ class Storage:
         return row is not None
 
     async def similar_open_tickets(
-        self, category: str, neighborhood: str, since: datetime, exclude_resident: int
+        self,
+        category: str,
+        neighborhood: str,
+        since: datetime,
+        exclude_resident: int,
+        box: tuple[float, float, float, float] | None,
+        limit: int = 10,
     ) -> list[Ticket]:
-        """Open tickets of the same category and neighborhood since `since`, newest first."""
-        placeholders = ", ".join("?" for _ in OPEN_STATUSES)
+        """Open tickets of the same category and neighborhood since `since`, newest first;
+        with `box` (min/max latitude, min/max longitude), only those without a location or
+        inside it."""
+        min_lat, max_lat, min_lon, max_lon = box or (None, None, None, None)
         rows = await self._fetchall(
             "SELECT * FROM tickets WHERE category = ? AND neighborhood = ?"
-            f" AND status IN ({placeholders}) AND created_at >= ? AND resident_id != ?"
-            " ORDER BY id DESC LIMIT 20",
-            (category, neighborhood, *OPEN_STATUSES, _ts(since), exclude_resident),
-        )
+            " AND status IN (SELECT value FROM json_each(?)) AND created_at >= ?"
+            " AND resident_id != ? AND (? IS NULL OR latitude IS NULL"
+            "  OR (latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?))"
+            " ORDER BY id DESC LIMIT ?",
+            (category, neighborhood, json.dumps(OPEN_STATUSES), _ts(since), exclude_resident,
+             min_lat, min_lat, max_lat, min_lon, max_lon, limit),
+        )  # fmt: skip
         return [_ticket(row) for row in rows]
 
     async def queue(self, neighborhoods: Iterable[str], limit: int, offset: int) -> list[Ticket]:
@@ -918,13 +930,15 @@ class Storage:
             " SELECT id FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
             "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
             "   AND e.state IN ('pending', 'sending') AND e.id < o.id)"
-            "  ORDER BY o.priority, o.id LIMIT ?) RETURNING *",
+            "  ORDER BY o.priority, o.id LIMIT ?)"
+            " RETURNING *, EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = outbox.chat_id"
+            "  AND e.state = 'pending' AND e.id > outbox.id) AS queued_behind",
             (_ts(self.now()), limit),
         )
         rows.sort(key=lambda r: (r["priority"], r["id"]))  # RETURNING keeps no order
         return [
             OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
-                      r["attempts"], r["ticket_id"], r["broadcast_id"])
+                      r["attempts"], r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]))
             for r in rows
         ]  # fmt: skip
 

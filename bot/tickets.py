@@ -75,6 +75,14 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
+def box_around(latitude: float, longitude: float) -> tuple[float, float, float, float]:
+    """Latitudes and longitudes (min, max, min, max) of a square holding every point within
+    DUPLICATE_RADIUS_M: what the database can narrow down before `same_problem` measures."""
+    dlat = math.degrees(DUPLICATE_RADIUS_M / 6_371_000)
+    dlon = dlat / max(math.cos(math.radians(latitude)), 0.01)
+    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
+
+
 def same_problem(candidate: Ticket, latitude: float | None, longitude: float | None) -> bool:
     """Same category and neighborhood are given; where both have a location, also near."""
     if None in (latitude, longitude, candidate.latitude, candidate.longitude):

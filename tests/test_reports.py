@@ -224,6 +224,22 @@ async def test_me_too_instead_of_a_duplicate(bot, resident):
     assert len(calls[-1].buttons) == 1
 
 
+async def test_a_near_report_is_found_behind_many_newer_far_ones(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident, location=(34.6400, 50.8760))
+    for i in range(21):  # newer open reports of the same kind, each ~1 km or more away
+        other = Person(500 + i, f"ساکن {i}")
+        await register(bot, other)
+        calls = await file_report(bot, other, location=(34.65 + i * 0.01, 50.8760))
+        assert "گزارش مشابهی" not in calls[-1].text
+    neighbor = Person(222333444, "حسن")
+    await register(bot, neighbor)
+    calls = await file_report(bot, neighbor, location=(34.6405, 50.8762))
+    assert "گزارش مشابهی" in calls[-1].text
+    first = await stored_ticket(bot, resident)
+    assert calls[-1].data_for("من هم") == f"rp:j:{first.id}"
+
+
 async def test_far_apart_is_not_a_duplicate(bot, resident):
     neighbor = Person(222333444, "حسن")
     await register(bot, resident)

@@ -1,5 +1,6 @@
 """Ticket rules without Telegram: tracking codes, distances, routing, 'the same problem?'."""
 
+import math
 from datetime import UTC, datetime
 
 from bot import tickets
@@ -48,3 +49,16 @@ def test_same_problem_needs_nearness_only_when_both_have_a_place():
     assert tickets.same_problem(ticket_at(34.64, 50.87), None, None)
     assert tickets.same_problem(ticket_at(34.64, 50.87), 34.641, 50.87)  # ~110 m
     assert not tickets.same_problem(ticket_at(34.64, 50.87), 34.642, 50.87)  # ~220 m
+
+
+def test_the_box_around_a_point_holds_the_whole_radius():
+    lat, lon = 34.64, 50.87
+    min_lat, max_lat, min_lon, max_lon = tickets.box_around(lat, lon)
+    for bearing in range(0, 360, 15):
+        # A point just inside the radius in each direction.
+        d = (tickets.DUPLICATE_RADIUS_M - 1) / 6_371_000
+        plat = lat + math.degrees(d * math.cos(math.radians(bearing)))
+        plon = lon + math.degrees(d * math.sin(math.radians(bearing))) / math.cos(math.radians(lat))
+        assert tickets.distance_m(lat, lon, plat, plon) <= tickets.DUPLICATE_RADIUS_M
+        assert min_lat <= plat <= max_lat
+        assert min_lon <= plon <= max_lon

@@ -141,15 +141,14 @@ async def _ask_phone(update: Update) -> str:
 async def _finish(update: Update, context: BotContext, phone: str | None) -> int:
     user = update.effective_user
     draft = context.user_data.pop(_DRAFT, {})
-    existing = await context.storage.get_resident(user.id)
     message = update.effective_message
-    if existing is not None:  # came from settings: only the phone changes
+    if draft.get("neighborhood") and context.catalog.neighborhood(draft["neighborhood"]):
+        await context.storage.save_resident(user.id, user.first_name, draft["neighborhood"], phone)
+        text = texts_fa.REGISTERED
+    elif await context.storage.get_resident(user.id) is not None:  # from settings: the phone
         if phone:
             await context.storage.set_phone(user.id, phone)
         text = texts_fa.PHONE_SAVED if phone else texts_fa.PHONE_SKIPPED
-    elif draft.get("neighborhood") and context.catalog.neighborhood(draft["neighborhood"]):
-        await context.storage.save_resident(user.id, user.first_name, draft["neighborhood"], phone)
-        text = texts_fa.REGISTERED
     else:  # the draft was lost: start again rather than guess a neighborhood
         return await start(update, context)
     await message.reply_text(text, reply_markup=keyboards.main_menu())

@@ -372,13 +372,15 @@ async def confirm(update: Update, context: BotContext) -> str | int:
 
 async def _similar(context: BotContext, resident: Resident, draft: dict) -> Ticket | None:
     since = context.storage.now() - timedelta(days=tickets.DUPLICATE_WINDOW_DAYS)
+    lat, lon = draft.get("lat"), draft.get("lon")
     candidates = await context.storage.similar_open_tickets(
-        draft["category"], resident.neighborhood, since, exclude_resident=resident.user_id
+        draft["category"],
+        resident.neighborhood,
+        since,
+        exclude_resident=resident.user_id,
+        box=tickets.box_around(lat, lon) if lat is not None and lon is not None else None,
     )
-    return next(
-        (t for t in candidates if tickets.same_problem(t, draft.get("lat"), draft.get("lon"))),
-        None,
-    )
+    return next((t for t in candidates if tickets.same_problem(t, lat, lon)), None)
 
 
 async def _offer_me_too(update: Update, context: BotContext, similar: Ticket) -> str:
