@@ -30,6 +30,7 @@ from bot.jalali import utc_now
 from bot.persistence import SQLitePersistence
 from bot.polling import ResilientBot
 from bot.storage import Clock, Storage
+from bot.update_order import PerChatUpdateProcessor
 from config.catalog import Catalog
 from config.settings import Settings
 
@@ -70,6 +71,7 @@ def build_application(
             kwargs={"settings": settings, "catalog": catalog, "storage": storage},
         )
         .bot(bot)
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
         .persistence(SQLitePersistence(storage, idle_ttl=ttl))
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     reports_per_day: int = Field(default=5, ge=1)
     # Messages per second the delivery worker sends (Telegram allows about 30).
     send_rate: float = Field(default=29, gt=0, le=30)
+    # Updates handled at once (different chats; one chat's updates always wait their turn).
+    concurrent_updates: int = Field(default=64, ge=1, le=1024)
     # Off only in tests that drive delivery by hand.
     delivery_worker: bool = True
 

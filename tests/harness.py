@@ -6,6 +6,7 @@ to answer 429 or 403. `Harness` builds the bot with it, feeds real update JSON a
 each person was sent. Any exception inside a handler fails the test.
 """
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -87,6 +88,10 @@ class FakeBotAPI(BaseRequest):
         self._message_ids = itertools.count(1000)
         self._faults: dict[str, list[Fault]] = {}
         self.blocked: set[int] = set()
+        # Calls to these chats wait until their event is set: a slow network, on demand.
+        self.held: dict[int, asyncio.Event] = {}
+        self.waiting: list[Call] = []
+        self.answered = asyncio.Event()  # set at every call answered
 
     async def initialize(self) -> None:
         pass
@@ -117,6 +122,10 @@ class FakeBotAPI(BaseRequest):
             batch, self.updates = self.updates, []
             return self._ok(batch)
         call = Call(api_method, params)
+        if call.chat_id in self.held:
+            self.waiting.append(call)
+            await self.held[call.chat_id].wait()
+            self.waiting.remove(call)
         fault = self._faults.get(api_method, [])
         if fault:
             return self._error(fault.pop(0))
@@ -124,6 +133,7 @@ class FakeBotAPI(BaseRequest):
             return self._error(Fault(403, "Forbidden: bot was blocked by the user"))
         call.result = self._result(call)
         self.calls.append(call)
+        self.answered.set()
         return self._ok(call.result)
 
     def _result(self, call: Call) -> Any:
@@ -277,14 +287,23 @@ class Harness:
         assert self.app is not None
         data = {"update_id": next(self._ids), **data}
         before = len(self.api.calls)
-        await self.app.process_update(Update.de_json(data, self.app.bot))
+        update = Update.de_json(data, self.app.bot)
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
         if self.auto_deliver:
             await self.app.delivery.drain()
         if self.errors:
             raise AssertionError(f"handler raised: {self.errors!r}") from self.errors[0]
         return self.api.calls[before:]
 
-    def _message(self, person: Person, **content: Any) -> dict[str, Any]:
+    async def arrive(self, data: dict[str, Any]) -> None:
+        """Put an update on the queue, as polling or the webhook would: the application's own
+        loop handles it, concurrently with others. `bot.app.update_queue.join()` waits."""
+        assert self.app is not None
+        data = {"update_id": next(self._ids), **data}
+        await self.app.update_queue.put(Update.de_json(data, self.app.bot))
+
+    def message(self, person: Person, **content: Any) -> dict[str, Any]:
+        """A private message update's JSON (without update_id)."""
         return {
             "message": {
                 "message_id": next(self._ids),
@@ -302,20 +321,24 @@ class Harness:
             content["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
             ]
-        return await self.feed(self._message(person, **content))
+        return await self.feed(self.message(person, **content))
 
     async def send_contact(self, person: Person, phone: str, owner_id: int | None) -> list[Call]:
         contact = {"phone_number": phone, "first_name": person.first_name}
         if owner_id is not None:
             contact["user_id"] = owner_id
-        return await self.feed(self._message(person, contact=contact))
+        return await self.feed(self.message(person, contact=contact))
 
     async def send_raw(self, person: Person, **content: Any) -> list[Call]:
         """A message with any content: sticker, voice, photo …"""
-        return await self.feed(self._message(person, **content))
+        return await self.feed(self.message(person, **content))
 
     async def press(self, person: Person, data: str, on: Call | None = None) -> list[Call]:
         """Press an inline button (callback data `data`) under the bot message `on`."""
+        return await self.feed(self.button_press(person, data, on))
+
+    def button_press(self, person: Person, data: str, on: Call | None = None) -> dict[str, Any]:
+        """A callback query update's JSON (without update_id)."""
         chat_id = on.chat_id if on and on.chat_id else person.id
         message = {
             "message_id": (on.message_id if on else None) or 1,
@@ -331,7 +354,7 @@ class Harness:
             "data": data,
             "message": message,
         }
-        return await self.feed({"callback_query": query})
+        return {"callback_query": query}
 
 
 def texts(calls: list[Call]) -> str:
