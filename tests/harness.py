@@ -92,6 +92,7 @@ class FakeBotAPI(BaseRequest):
         self.held: dict[int, asyncio.Event] = {}
         self.waiting: list[Call] = []
         self.answered = asyncio.Event()  # set at every call answered
+        self.latency = 0.0  # seconds each call takes, as over a network (benchmarks)
 
     async def initialize(self) -> None:
         pass
@@ -122,6 +123,8 @@ class FakeBotAPI(BaseRequest):
             batch, self.updates = self.updates, []
             return self._ok(batch)
         call = Call(api_method, params)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if call.chat_id in self.held:
             self.waiting.append(call)
             await self.held[call.chat_id].wait()
