@@ -98,6 +98,7 @@ def build_application(
     jobs.run_repeating(
         broadcasts.job, interval=broadcasts.PROGRESS_EVERY, first=3, name="broadcasts"
     )
+    jobs.run_repeating(broadcasts.prune_job, interval=timedelta(days=1), first=600, name="prune")
     return application
 
 

@@ -7,6 +7,7 @@ its steady pace and a restart resumes where it stopped.
 
 import logging
 import math
+from datetime import timedelta
 
 from telegram.error import TelegramError
 
@@ -18,6 +19,7 @@ from bot.storage import PRIORITY_BROADCAST, Broadcast, OutboxRow, Outgoing
 
 _LOGGER = logging.getLogger(__name__)
 PROGRESS_EVERY = 3  # seconds between edits of the progress message
+COPIES_KEPT = timedelta(days=30)  # a finished broadcast's copies stay in the outbox this long
 
 
 def copy_for(broadcast_id: int | None, chat_id: int, kind: str, text: str, file_id: str | None
@@ -137,3 +139,11 @@ async def show_progress(
 
 async def job(context: BotContext) -> None:
     await tick(context.app)
+
+
+async def prune_job(context: BotContext) -> None:
+    """Daily: finished broadcasts' copies leave the outbox (their counts stay)."""
+    storage = context.app.storage
+    removed = await storage.prune_broadcast_copies(storage.now() - COPIES_KEPT)
+    if removed:
+        _LOGGER.info("Removed %d sent broadcast copies from the outbox", removed)

@@ -176,6 +176,10 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE id = NEW.ticket_id;
     END
     """,
+    # 5: a finished broadcast's counts by state, kept when its copies leave the outbox
+    """
+    ALTER TABLE broadcasts ADD COLUMN pruned_counts TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 
@@ -986,12 +990,46 @@ class Storage:
         return _dt_or_none(row["t"]) if row else None
 
     async def outbox_counts(self, broadcast_id: int | None = None) -> dict[str, int]:
+        """Messages by state: all, or one broadcast's copies (with those already pruned)."""
         rows = await self._fetchall(
-            "SELECT state, COUNT(*) AS n FROM outbox WHERE ?1 IS NULL OR broadcast_id = ?1"
-            " GROUP BY state",
+            "SELECT state, SUM(n) AS n FROM ("
+            " SELECT state, COUNT(*) AS n FROM outbox WHERE ?1 IS NULL OR broadcast_id = ?1"
+            " GROUP BY state"
+            " UNION ALL SELECT key, value FROM broadcasts, json_each(pruned_counts)"
+            " WHERE broadcasts.id = ?1"
+            ") GROUP BY state",
             (broadcast_id,),
         )
         return {row["state"]: row["n"] for row in rows}
+
+    async def prune_broadcast_copies(self, finished_before: datetime) -> int:
+        """Remove from the outbox the copies of broadcasts finished before `finished_before`,
+        adding their counts by state to the broadcast. Returns how many copies went."""
+        finished = await self._fetchall(
+            "SELECT id FROM broadcasts WHERE state IN ('done', 'cancelled') AND finished_at < ?"
+            " AND EXISTS (SELECT 1 FROM outbox WHERE broadcast_id = broadcasts.id)",
+            (_ts(finished_before),),
+        )
+        removed = 0
+        for broadcast in finished:
+            async with self._transaction() as db:
+                done = "broadcast_id = ? AND state NOT IN ('pending', 'sending')"
+                (row,) = await db.execute_fetchall(
+                    "SELECT pruned_counts FROM broadcasts WHERE id = ?", (broadcast["id"],)
+                )
+                counts = json.loads(row["pruned_counts"])
+                for state, n in await db.execute_fetchall(
+                    f"SELECT state, COUNT(*) FROM outbox WHERE {done} GROUP BY state",
+                    (broadcast["id"],),
+                ):
+                    counts[state] = counts.get(state, 0) + n
+                await db.execute(
+                    "UPDATE broadcasts SET pruned_counts = ? WHERE id = ?",
+                    (json.dumps(counts), broadcast["id"]),
+                )
+                cursor = await db.execute(f"DELETE FROM outbox WHERE {done}", (broadcast["id"],))
+                removed += cursor.rowcount
+        return removed
 
     async def ticket_of_message(self, chat_id: int, message_id: int) -> int | None:
         """The ticket a message the bot sent belongs to (for replies to cards and notices)."""

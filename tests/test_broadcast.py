@@ -241,3 +241,33 @@ async def test_document_announcement_and_a_facilitators_own_list(bot):
     listed = (await bot.send(FACILITATOR, "/broadcasts"))[-1].text
     assert "#۱" in listed
     assert "#۲" not in listed  # the admin's announcement is not the facilitator's
+
+
+async def test_a_months_old_broadcast_leaves_the_outbox_and_keeps_its_figures(bot, resident):
+    people = await residents(bot, 3, "aminabad", 5000)
+    bot.api.blocked.add(people[0].id)
+    await register(bot, resident)
+    await file_report(bot, resident)  # a ticket's messages stay: replies to them still count
+    calls = await compose(bot, ADMIN, ["bc:a:n:aminabad"])
+    await bot.press(ADMIN, "bc:send", on=calls[-1])
+    await broadcasts.tick(bot.app)
+    (broadcast,) = await bot.app.storage.broadcasts_in("done")
+    before = await bot.app.storage.outbox_counts(broadcast.id)
+    assert before == {"sent": 2, "blocked": 1}
+    listed = (await bot.send(ADMIN, "/broadcasts"))[-1].text
+    everything = await bot.app.storage.outbox_counts()
+
+    bot.clock.advance(days=29)
+    assert (
+        await bot.app.storage.prune_broadcast_copies(bot.clock.now() - broadcasts.COPIES_KEPT) == 0
+    )
+    bot.clock.advance(days=2)
+    (daily,) = bot.app.job_queue.get_jobs_by_name("prune")
+    await daily.run(bot.app)  # the daily job, as the job queue runs it
+    assert await bot.app.storage.outbox_counts(broadcast.id) == before
+    assert (await bot.send(ADMIN, "/broadcasts"))[-1].text == listed
+    left = await bot.app.storage.outbox_counts()
+    assert sum(left.values()) == sum(everything.values()) - 3  # the ticket's messages stay
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    ticket_id = await bot.app.storage.ticket_of_message(MUNICIPALITY_CHAT, card.message_id)
+    assert ticket_id is not None
