@@ -1013,13 +1013,13 @@ class Storage:
         removed = 0
         for broadcast in finished:
             async with self._transaction() as db:
-                done = "broadcast_id = ? AND state NOT IN ('pending', 'sending')"
+                copies = "broadcast_id = ? AND state NOT IN ('pending', 'sending')"
                 (row,) = await db.execute_fetchall(
                     "SELECT pruned_counts FROM broadcasts WHERE id = ?", (broadcast["id"],)
                 )
                 counts = json.loads(row["pruned_counts"])
                 for state, n in await db.execute_fetchall(
-                    f"SELECT state, COUNT(*) FROM outbox WHERE {done} GROUP BY state",
+                    f"SELECT state, COUNT(*) FROM outbox WHERE {copies} GROUP BY state",
                     (broadcast["id"],),
                 ):
                     counts[state] = counts.get(state, 0) + n
@@ -1027,7 +1027,7 @@ class Storage:
                     "UPDATE broadcasts SET pruned_counts = ? WHERE id = ?",
                     (json.dumps(counts), broadcast["id"]),
                 )
-                cursor = await db.execute(f"DELETE FROM outbox WHERE {done}", (broadcast["id"],))
+                cursor = await db.execute(f"DELETE FROM outbox WHERE {copies}", (broadcast["id"],))
                 removed += cursor.rowcount
         return removed
 

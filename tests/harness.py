@@ -288,9 +288,8 @@ class Harness:
     async def feed(self, data: dict[str, Any]) -> list[Call]:
         """Process one update (JSON as Telegram sends it); return the calls it caused."""
         assert self.app is not None
-        data = {"update_id": next(self._ids), **data}
         before = len(self.api.calls)
-        update = Update.de_json(data, self.app.bot)
+        update = self._update(data)
         await self.app.update_processor.process_update(update, self.app.process_update(update))
         if self.auto_deliver:
             await self.app.delivery.drain()
@@ -301,9 +300,12 @@ class Harness:
     async def arrive(self, data: dict[str, Any]) -> None:
         """Put an update on the queue, as polling or the webhook would: the application's own
         loop handles it, concurrently with others. `bot.app.update_queue.join()` waits."""
+        await self.app.update_queue.put(self._update(data))
+
+    def _update(self, data: dict[str, Any]) -> Update:
+        """The Update for JSON as Telegram sends it, given the next update_id."""
         assert self.app is not None
-        data = {"update_id": next(self._ids), **data}
-        await self.app.update_queue.put(Update.de_json(data, self.app.bot))
+        return Update.de_json({"update_id": next(self._ids), **data}, self.app.bot)
 
     def message(self, person: Person, **content: Any) -> dict[str, Any]:
         """A private message update's JSON (without update_id)."""
