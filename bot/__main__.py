@@ -12,9 +12,11 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 from telegram import Update
+from telegram.ext import Application
 
 from bot import texts_fa
 from bot.app import build_application
+from bot.polling import TokenRejected
 from bot.storage import Storage
 from config.catalog import Catalog, CatalogError, load_catalog
 from config.settings import Settings
@@ -49,7 +51,17 @@ def load_config() -> tuple[Settings, Catalog]:
 
 
 def run(settings: Settings, catalog: Catalog) -> None:
+    """Serve until stopped. Without a route to the Bot API this waits and tries again (one log
+    line an attempt, see `ResilientBot`); a rejected token exits 2 with one line."""
     application = build_application(settings, catalog)
+    try:
+        _serve(application, settings)
+    except TokenRejected:
+        print(texts_fa.TOKEN_REJECTED, file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _serve(application: Application, settings: Settings) -> None:
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         application.run_webhook(
@@ -59,9 +71,10 @@ def run(settings: Settings, catalog: Catalog) -> None:
             webhook_url=settings.webhook_url,
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,
         )
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
 
 
 async def check(settings: Settings) -> None:
@@ -79,8 +92,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL, and the URL holds the token.
+    # httpx logs every request URL, and the URL holds the token; the job queue's scheduler logs
+    # every run of every job, which buries what an operator needs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.command == "check":
         asyncio.run(check(settings))
     else:

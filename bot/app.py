@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import broadcasts, sla
+from bot import broadcasts, delivery, sla
 from bot.commands import publish_commands
 from bot.context import BotContext, MahallehApplication
+from bot.flood_control import FloodControl
 from bot.handlers import (
     IdleFlows,
     admin,
@@ -30,7 +31,7 @@ from bot.jalali import utc_now
 from bot.persistence import SQLitePersistence
 from bot.polling import ResilientBot
 from bot.storage import Clock, Storage
-from bot.update_order import PerChatUpdateProcessor
+from bot.update_order import FloodGuard, PerChatUpdateProcessor
 from config.catalog import Catalog
 from config.settings import Settings
 
@@ -46,22 +47,26 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
-    rate_limiter: AIORateLimiter | None = None,
+    flood_control: FloodControl | None = None,
+    flood_guard: FloodGuard | None = None,
 ) -> MahallehApplication:
-    """The whole bot. Tests replace the HTTP layer (`request`), the clock and the limiter."""
+    """The whole bot. Tests replace the HTTP layer (`request`), the clock, the send budget and
+    the allowance of updates per person."""
     storage = Storage(settings.database_path, clock)
+    proxy = settings.proxy_url.get_secret_value() if settings.proxy_url else None
     bot = ResilientBot(
         token=settings.bot_token.get_secret_value(),
         base_url=settings.bot_api_url,
         base_file_url=settings.bot_file_url,
-        request=request or HTTPXRequest(connection_pool_size=16),
-        get_updates_request=request or HTTPXRequest(),
+        # Calls wait for their turn in FloodControl, not for a connection.
+        request=request or HTTPXRequest(connection_pool_size=64, pool_timeout=30, proxy=proxy),
+        get_updates_request=request or HTTPXRequest(proxy=proxy),
         defaults=Defaults(
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             tzinfo=ZoneInfo(settings.timezone),
         ),
-        rate_limiter=rate_limiter or AIORateLimiter(),
+        rate_limiter=flood_control or FloodControl(settings.send_rate),
     )
     ttl = timedelta(hours=settings.conversation_ttl_hours)
     application = (
@@ -71,7 +76,7 @@ def build_application(
             kwargs={"settings": settings, "catalog": catalog, "storage": storage},
         )
         .bot(bot)
-        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates, flood_guard))
         .persistence(SQLitePersistence(storage, idle_ttl=ttl))
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
@@ -99,6 +104,7 @@ def build_application(
         broadcasts.job, interval=broadcasts.PROGRESS_EVERY, first=3, name="broadcasts"
     )
     jobs.run_repeating(broadcasts.prune_job, interval=timedelta(days=1), first=600, name="prune")
+    jobs.run_repeating(delivery.log_minute, interval=60, first=60, name="minute")
     return application
 
 

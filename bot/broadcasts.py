@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 
 from bot import keyboards, texts_fa
 from bot.context import BotContext, MahallehApplication
+from bot.flood_control import Priority
 from bot.keyboards import Buttons
 from bot.persian import escape, to_persian_digits
 from bot.storage import PRIORITY_BROADCAST, Broadcast, OutboxRow, Outgoing
@@ -71,7 +72,10 @@ async def start(application: MahallehApplication, broadcast: Broadcast) -> int:
         await application.storage.cancel_broadcast(broadcast.id)
         return 0
     started = await application.storage.start_broadcast(broadcast.id, messages)
-    return len(messages) if started else 0
+    if not started:
+        return 0
+    _LOGGER.info("Announcement %s started: %d recipients", broadcast.id, len(messages))
+    return len(messages)
 
 
 def progress_text(broadcast: Broadcast, counts: dict[str, int], rate: float) -> str:
@@ -113,6 +117,7 @@ async def tick(application: MahallehApplication) -> None:
         finished = not counts.get("pending") and not counts.get("sending")
         if finished:
             await storage.finish_broadcast(broadcast.id)
+            _LOGGER.info("Announcement %s finished: %s", broadcast.id, dict(sorted(counts.items())))
             broadcast = await storage.get_broadcast(broadcast.id)
         await show_progress(application, broadcast, counts)
 
@@ -123,7 +128,7 @@ async def show_progress(
     """Edit the author's progress message in place (best effort: it is only a display)."""
     if broadcast.progress_message_id is None:
         return
-    text = progress_text(broadcast, counts, application.delivery.rate)
+    text = progress_text(broadcast, counts, application.settings.send_rate)
     markup = stop_button(broadcast.id) if broadcast.state == "sending" else None
     try:
         await application.bot.edit_message_text(
@@ -131,6 +136,7 @@ async def show_progress(
             chat_id=broadcast.progress_chat_id,
             message_id=broadcast.progress_message_id,
             reply_markup=None if markup is None else keyboards.buttons(markup),
+            rate_limit_args=Priority.NOTICE,
         )
     except TelegramError as exc:
         if "not modified" not in str(exc):

@@ -24,7 +24,7 @@ class MahallehApplication(Application):
         self.storage = storage
         self.tz = ZoneInfo(settings.timezone)
         self.notices = Notices(catalog, self.tz, settings.admin_ids)
-        self.delivery = DeliveryWorker(self.bot, storage, rate=settings.send_rate)
+        self.delivery = DeliveryWorker(self.bot, storage)
 
     async def initialize(self) -> None:
         await self.storage.connect()

@@ -1,16 +1,17 @@
 """The outbox worker: the one place that sends what the database says the bot owes.
 
-Rows are claimed a few at a time (marked 'sending'), sent at a steady pace below Telegram's
-limit, and marked sent, retried later (429 `retry_after`, network trouble, with backoff),
-blocked (403) or failed (a request Telegram will never accept). After a crash, rows still
-'sending' are sent again: only those in flight at that instant can reach someone twice.
+Rows are claimed a few at a time (marked 'sending', one per chat so that a chat gets its
+messages in order), handed to the bot, whose `FloodControl` paces them under Telegram's limits
+behind the replies people wait for and waits out 429s, and marked sent, retried later (network
+trouble, with backoff), blocked (403) or failed (a request Telegram will never accept). After a
+crash, rows still 'sending' are sent again: only those in flight at that instant can reach
+someone twice.
 """
 
 import asyncio
 import contextlib
 import functools
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,10 +23,11 @@ from telegram import (
     ReplyKeyboardRemove,
     ReplyParameters,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import CallbackContext
 
-from bot.jalali import seconds
-from bot.storage import OutboxRow, Storage
+from bot.flood_control import FloodControl, Priority
+from bot.storage import PRIORITY_PERSONAL, OutboxRow, Storage
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,7 +36,8 @@ async def send(bot: Bot, row: OutboxRow) -> Message | bool:
     """Perform one owed Bot API call. Payload keys: text, markup, reply_to, file_id,
     latitude/longitude, message_id (for edits)."""
     p = row.payload
-    common: dict[str, Any] = {"chat_id": row.chat_id}
+    urgency = Priority.NOTICE if row.priority <= PRIORITY_PERSONAL else Priority.BULK
+    common: dict[str, Any] = {"chat_id": row.chat_id, "rate_limit_args": urgency}
     if p.get("markup"):
         common["reply_markup"] = _markup(p["markup"], bot)
     if p.get("reply_to"):
@@ -74,34 +77,23 @@ def _markup(
 
 
 class DeliveryWorker:
-    """Sends owed messages with at most `concurrency` in flight, at most `rate` per second."""
+    """Keeps up to `concurrency` owed messages with the bot at once: enough that the budget
+    `FloodControl` hands out is never idle for want of something to send, even while some
+    chats wait their turn."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        storage: Storage,
-        *,
-        concurrency: int = 8,
-        rate: float = 25.0,
-        max_attempts: int = 8,
-    ) -> None:
+    def __init__(self, bot: Bot, storage: Storage, *, concurrency: int = 32,
+                 max_attempts: int = 8) -> None:  # fmt: skip
         self.bot = bot
         self.storage = storage
         self.concurrency = concurrency
-        self.rate = rate
-        self.interval = 1.0 / rate
         self.max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
-        self._next_slot = 0.0  # monotonic time of the next allowed send
-        self._paused_until: datetime | None = None  # after a 429: nothing goes out before
-        # Telegram allows about one message a second to one private chat.
-        self.per_chat_gap = 1.0
-        self._last_sent: dict[int, float] = {}
         self._runner: asyncio.Task | None = None
         # Whether the outbox may hold something due: lets an idle worker skip the database.
         self._maybe_due = True
         self._retry_at: datetime | None = None  # the earliest retry this worker scheduled
+        self.retried = 0  # network retries since the last minute's log line
         storage.on_enqueue = self._something_owed
 
     # ---------------------------------------------------------------- lifecycle
@@ -145,7 +137,7 @@ class DeliveryWorker:
     async def _fill(self) -> int:
         """Claim as many due rows as there are free slots and start sending them."""
         free = self.concurrency - len(self._in_flight)
-        if free <= 0 or self._paused():
+        if free <= 0:
             return 0
         if self._retry_at is not None and self.storage.now() >= self._retry_at:
             self._retry_at, self._maybe_due = None, True
@@ -155,7 +147,6 @@ class DeliveryWorker:
         if len(rows) < free:  # all that is due was taken
             self._maybe_due = False
         for row in rows:
-            await self._pace()
             task = asyncio.create_task(self._deliver(row))
             self._in_flight.add(task)
             task.add_done_callback(functools.partial(self._done, row))
@@ -173,8 +164,6 @@ class DeliveryWorker:
 
     async def _sleep_until_due(self) -> None:
         due = await self.storage.next_due()
-        if self._paused_until is not None:
-            due = max(due, self._paused_until) if due else self._paused_until
         timeout = 1.0
         if due is not None:
             timeout = min(timeout, max(0.0, (due - self.storage.now()).total_seconds()))
@@ -184,42 +173,9 @@ class DeliveryWorker:
         except TimeoutError:
             self._maybe_due = True  # due by the clock now, or another process wrote rows
 
-    async def _pace(self) -> None:
-        now = time.monotonic()
-        wait = self._next_slot - now
-        self._next_slot = max(now, self._next_slot) + self.interval
-        if wait > 0:
-            await asyncio.sleep(wait)
-
-    def _paused(self) -> bool:
-        """After a 429, nothing goes out until Telegram said it may."""
-        if self._paused_until is not None and self.storage.now() < self._paused_until:
-            return True
-        self._paused_until = None
-        return False
-
-    async def _space_out(self, chat_id: int) -> None:
-        """Keep messages to one private chat a second apart (groups: the rate limiter's job)."""
-        if chat_id < 0 or self.per_chat_gap <= 0:
-            return
-        now = time.monotonic()
-        last = self._last_sent.get(chat_id)
-        if last is not None and now - last < self.per_chat_gap:
-            await asyncio.sleep(self.per_chat_gap - (now - last))
-        self._last_sent[chat_id] = time.monotonic()
-        if len(self._last_sent) > 10_000:
-            horizon = time.monotonic() - self.per_chat_gap
-            self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
-
     async def _deliver(self, row: OutboxRow) -> None:
-        await self._space_out(row.chat_id)
         try:
             result = await send(self.bot, row)
-        except RetryAfter as exc:
-            wait = timedelta(seconds=seconds(exc.retry_after))
-            _LOGGER.warning("429 from Telegram: pausing, message %s again in %s", row.id, wait)
-            self._paused_until = self.storage.now() + wait
-            await self._retry(row, self._paused_until, str(exc))
         except Forbidden as exc:
             _LOGGER.info("Chat %s refuses the bot: %s", row.chat_id, exc)
             await self.storage.mark_blocked(row.chat_id, str(exc))
@@ -245,9 +201,26 @@ class DeliveryWorker:
             )
             await self.storage.mark_failed(row.id, error)
             return
-        delay = timedelta(seconds=min(2**row.attempts, 300))
-        await self._retry(row, self.storage.now() + delay, error)
-
-    async def _retry(self, row: OutboxRow, at: datetime, error: str) -> None:
+        at = self.storage.now() + timedelta(seconds=min(2**row.attempts, 300))
         self._retry_at = at if self._retry_at is None else min(self._retry_at, at)
+        self.retried += 1
         await self.storage.mark_retry(row.id, at, error)
+
+
+async def log_minute(context: CallbackContext) -> None:
+    """Once a minute, one line for the operator: what went out and what had to wait."""
+    flood_control = context.bot.rate_limiter
+    assert isinstance(flood_control, FloodControl)
+    sent, limited = flood_control.take_counts()
+    worker: DeliveryWorker = context.application.delivery  # type: ignore[attr-defined]
+    retried, worker.retried = worker.retried, 0
+    if sent or limited or retried:
+        _LOGGER.info(
+            "Last minute: %d replies, %d notices, %d announcement copies sent; "
+            "%d answered 429 and sent again; %d retried after network trouble",
+            sent[Priority.REPLY],
+            sent[Priority.NOTICE],
+            sent[Priority.BULK],
+            limited,
+            retried,
+        )

@@ -1,4 +1,8 @@
-"""An ExtBot whose getUpdates parses updates one by one.
+"""An ExtBot that waits for the Bot API at start and parses getUpdates one update at a time.
+
+Operators often start a server before its proxy or route is up: `initialize` keeps trying
+with a growing pause, one log line an attempt, and a token the server refuses ends the
+process with one clear line (`TokenRejected`) instead of a traceback.
 
 python-telegram-bot parses a getUpdates batch as a whole: one update it cannot parse (a field it
 requires is missing, as a Telegram-compatible server lagging the schema may send) fails the batch,
@@ -6,6 +10,7 @@ and polling retries that batch for ever. Here such an update is logged and repla
 `Update` with the same id, which no handler matches but which still moves the offset past it.
 """
 
+import asyncio
 import datetime as dtm
 import logging
 from collections.abc import Sequence
@@ -14,12 +19,40 @@ from typing import Any, cast
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import JSONDict, ODVInput
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.flood_control import Priority
+
 _LOGGER = logging.getLogger(__name__)
+FIRST_PAUSE, LONGEST_PAUSE = 1.0, 60.0  # seconds between attempts to reach the Bot API at start
 
 
-class ResilientBot(ExtBot[None]):
+class TokenRejected(Exception):
+    """The Bot API refused the token (401): nothing to retry. Deliberately not a TelegramError,
+    so that python-telegram-bot's start-up loop does not log it with a traceback."""
+
+
+class ResilientBot(ExtBot[Priority]):
+    async def initialize(self) -> None:
+        pause, attempt = FIRST_PAUSE, 1
+        while True:
+            try:
+                await super().initialize()
+            except InvalidToken:
+                raise TokenRejected from None  # its message holds the token
+            except BadRequest:
+                raise
+            except (NetworkError, RetryAfter) as exc:  # no route, refused, timed out, 5xx, 429
+                _LOGGER.warning("Bot API not reachable (attempt %d: %s); trying again in %.0f s",
+                                attempt, exc, pause)  # fmt: skip
+                await asyncio.sleep(pause)
+                pause, attempt = min(pause * 2, LONGEST_PAUSE), attempt + 1
+            else:
+                if attempt > 1:
+                    _LOGGER.info("Bot API reached after %d attempts", attempt)
+                return
+
     async def get_updates(
         self,
         offset: int | None = None,

@@ -19,6 +19,11 @@ SETTING_INVALID = (
     "خطای تنظیمات: مقدار {name} درست نیست ({reason})؛ آن را در محیط یا ‎.env‎ اصلاح کنید. | "
     "Settings error: {name} is invalid ({reason}); fix it in the environment or in .env."
 )
+TOKEN_REJECTED = (
+    "خطای تنظیمات: سرور بله یا تلگرام توکن BOT_TOKEN را نپذیرفت؛ توکن را از BotFather دوباره "
+    "بگیرید و در ‎.env‎ بگذارید. | Settings error: the Bot API rejected BOT_TOKEN (401); get the "
+    "token from BotFather again and put it in .env."
+)
 CATALOG_INVALID = (
     "خطای فهرست محله‌ها و دستگاه‌ها: {reason} — فایل را اصلاح کنید. | "
     "Catalog error: {reason} — fix the file."
@@ -97,6 +102,10 @@ NOTHING_TO_CANCEL = "کاری در جریان نیست. از منوی پایین
 USE_MENU = "متوجه نشدم. 🙂 لطفاً از دکمه‌های منوی پایین انتخاب کنید، یا /help را بزنید."
 BUTTON_EXPIRED = "این دکمه دیگر معتبر نیست. از منوی پایین دوباره شروع کنید. 👇"
 BUTTON_INVALID = "این انتخاب معتبر نیست."
+SLOW_DOWN = (
+    "🙏 پیام‌هایتان خیلی پشت سر هم رسید و چند تای آخر خوانده نشد. "
+    "لطفاً کمی آهسته‌تر بفرستید؛ چند ثانیهٔ دیگر همه‌چیز عادی می‌شود."
+)
 ERROR = "ببخشید، مشکلی پیش آمد و کارتان انجام نشد. 🙏 لطفاً چند لحظهٔ دیگر دوباره امتحان کنید."
 REMOVED_FROM_AGENCY_CHAT = (
     "⚠️ بات از گروه «{agency}» بیرون گذاشته شد؛ گزارش‌های این دستگاه دیگر به آن گروه نمی‌رسد. "

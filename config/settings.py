@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
 
 
 class Settings(BaseSettings):
@@ -19,6 +20,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     catalog_path: Path = Path("config/catalog.toml")
     timezone: str = "Asia/Tehran"
+    # The Bot API through a proxy, where Telegram is filtered: http://host:port or
+    # socks5://user:pass@host:port (Bale needs none).
+    proxy_url: SecretStr | None = None
     webhook_url: str | None = None
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
@@ -48,6 +52,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _proxy_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(PROXY_SCHEMES):
+            raise ValueError("must start with " + ", ".join(PROXY_SCHEMES))
+        return value
 
     @field_validator("webhook_url")
     @classmethod

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
 from bot.context import MahallehApplication
+from bot.flood_control import FloodControl
+from bot.update_order import FloodGuard
 from config.catalog import load_catalog
 from config.settings import Settings
 
@@ -235,6 +236,11 @@ class Harness:
     app: MahallehApplication | None = None
     errors: list[BaseException] = field(default_factory=list)
     auto_deliver: bool = True  # send what is owed after each update, as the worker would
+    # Telegram's limits on: FloodControl paces by the real clock (tests of the limits only).
+    paced: bool = False
+    # Seconds the bot waited out after 429s (tests do not wait them for real).
+    waited: list[float] = field(default_factory=list)
+    flood_guard: FloodGuard = field(default_factory=lambda: FloodGuard(burst=1_000_000))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def settings(self) -> Settings:
@@ -260,10 +266,9 @@ class Harness:
             request=self.api,
             clock=self.clock.now,
             # The real limiter, with its limits off: tests do not wait for real time.
-            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
+            flood_control=FloodControl(29 if self.paced else None, sleep=self._wait_out),
+            flood_guard=self.flood_guard,
         )
-        self.app.delivery.interval = 0
-        self.app.delivery.per_chat_gap = 0
 
         async def record(update: object, context: Any) -> None:
             self.errors.append(context.error)
@@ -271,6 +276,10 @@ class Harness:
         self.app.add_error_handler(record)
         await self.app.initialize()
         await self.app.start()
+
+    async def _wait_out(self, seconds: float) -> None:
+        self.waited.append(seconds)
+        await asyncio.sleep(0)
 
     async def stop(self) -> None:
         if self.app is not None:

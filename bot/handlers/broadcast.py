@@ -207,7 +207,7 @@ async def _attach_progress(context: BotContext, broadcast_id: int, chat_id: int)
     """The one message the author watches: edited by the broadcast job every few seconds."""
     broadcast = await context.storage.get_broadcast(broadcast_id)
     counts = await context.storage.outbox_counts(broadcast_id)
-    text = broadcasts.progress_text(broadcast, counts, context.app.delivery.rate)
+    text = broadcasts.progress_text(broadcast, counts, context.settings.send_rate)
     if broadcast.state == "scheduled":
         text = texts_fa.BROADCAST_LINE.format(**_line_figures(context, broadcast, counts))
     message = await context.bot.send_message(
