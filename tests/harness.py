@@ -236,8 +236,6 @@ class Harness:
     app: MahallehApplication | None = None
     errors: list[BaseException] = field(default_factory=list)
     auto_deliver: bool = True  # send what is owed after each update, as the worker would
-    # Telegram's limits on: FloodControl paces by the real clock (tests of the limits only).
-    paced: bool = False
     # Seconds the bot waited out after 429s (tests do not wait them for real).
     waited: list[float] = field(default_factory=list)
     flood_guard: FloodGuard = field(default_factory=lambda: FloodGuard(burst=1_000_000))
@@ -266,7 +264,7 @@ class Harness:
             request=self.api,
             clock=self.clock.now,
             # The real limiter, with its limits off: tests do not wait for real time.
-            flood_control=FloodControl(29 if self.paced else None, sleep=self._wait_out),
+            flood_control=FloodControl(None, sleep=self._wait_out),
             flood_guard=self.flood_guard,
         )
 
@@ -329,13 +327,17 @@ class Harness:
         }
 
     async def send(self, person: Person, text: str) -> list[Call]:
-        """A typed message; a leading /command gets its entity like a real client sends."""
+        """A typed message, processed; returns the calls it caused."""
+        return await self.feed(self.typed(person, text))
+
+    def typed(self, person: Person, text: str) -> dict[str, Any]:
+        """A typed message's JSON; a leading /command gets its entity like a real client sends."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             content["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
             ]
-        return await self.feed(self.message(person, **content))
+        return self.message(person, **content)
 
     async def send_contact(self, person: Person, phone: str, owner_id: int | None) -> list[Call]:
         contact = {"phone_number": phone, "first_name": person.first_name}

@@ -1,5 +1,6 @@
 """`python -m bot` for real: a child process against a local stand-in Bot API, by polling and
-by webhook, answers /start, publishes its command menu, and stops cleanly on SIGTERM."""
+by webhook, answers /start, publishes its command menu, and stops cleanly on SIGTERM; waits for
+a Bot API that is not reachable yet, exits 2 on a rejected token, and can go through a proxy."""
 
 import asyncio
 import contextlib
@@ -12,7 +13,11 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
+import tornado.httpserver
 import tornado.web
+
+from bot import texts_fa
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:PROCESS"
@@ -21,6 +26,8 @@ TOKEN = "123456:PROCESS"
 class StandIn:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
+        self.uris: list[str] = []  # as requested: absolute when the bot came through a proxy
+        self.token_rejected = False
         self.updates = [
             {
                 "update_id": 1,
@@ -42,6 +49,11 @@ class StandIn:
             async def post(self, method: str) -> None:
                 params = {k: v[0].decode() for k, v in self.request.body_arguments.items()}
                 stand_in.calls.append((method, params))
+                stand_in.uris.append(self.request.uri or "")
+                if stand_in.token_rejected:
+                    self.set_status(401)
+                    self.write({"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    return
                 if method == "getUpdates":
                     offset = int(params.get("offset") or 0)
                     batch = [u for u in stand_in.updates if u["update_id"] >= offset]
@@ -57,38 +69,62 @@ class StandIn:
                     result = True
                 self.write(json.dumps({"ok": True, "result": result}))
 
-        return tornado.web.Application([(rf"/bot{TOKEN}/(\w+)", Api)])
+        # A forward proxy is asked for the absolute URL: the stand-in serves both.
+        return tornado.web.Application([(rf"(?:http://[\w.]+)?/bot{TOKEN}/(\w+)", Api)])
+
+    def listen(self, port: int = 0) -> tuple[tornado.httpserver.HTTPServer, int]:
+        server = self.app().listen(port, address="127.0.0.1")
+        return server, next(iter(server._sockets.values())).getsockname()[1]
 
 
-@contextlib.asynccontextmanager
-async def bot_process(tmp_path, **settings: str):
-    """`python -m bot` in a child process against a fresh stand-in; yields the stand-in.
-    On leaving: SIGTERM, and the process must end cleanly without leaking the token."""
-    stand_in = StandIn()
-    server = stand_in.app().listen(0, address="127.0.0.1")
-    port = next(iter(server._sockets.values())).getsockname()[1]
+def start_bot(tmp_path: Path, api_url: str, **settings: str) -> subprocess.Popen:
+    """`python -m bot` in a child process; what it logs goes to tmp_path/bot.log."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": TOKEN,
-        "BOT_API_URL": f"http://127.0.0.1:{port}/bot",
+        "BOT_API_URL": api_url,
         "DATABASE_PATH": str(tmp_path / "data" / "bot.db"),
         "CATALOG_PATH": str(ROOT / "config" / "catalog.toml"),
         **settings,
     }
-    process = subprocess.Popen(  # noqa: ASYNC220 (started once, then awaited in a thread)
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    with (tmp_path / "bot.log").open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
+            stdout=subprocess.DEVNULL, stderr=log, text=True,
+        )  # fmt: skip
+
+
+async def stop_bot(process: subprocess.Popen, tmp_path: Path) -> str:
+    """SIGTERM; the process must end cleanly without a traceback or the token. Its log."""
+    process.send_signal(signal.SIGTERM)
+    await asyncio.to_thread(process.wait, timeout=30)
+    log = (tmp_path / "bot.log").read_text()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    assert TOKEN not in log  # the token is never logged
+    return log
+
+
+@contextlib.asynccontextmanager
+async def bot_process(tmp_path, **settings: str):
+    """The bot against a fresh stand-in; yields the stand-in. On leaving: `stop_bot`."""
+    stand_in = StandIn()
+    server, port = stand_in.listen()
+    process = start_bot(tmp_path, f"http://127.0.0.1:{port}/bot", **settings)
     try:
         yield stand_in
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.to_thread(process.communicate, timeout=30)
-        server.stop()
-    assert process.returncode == 0, stderr
-    assert "Traceback" not in stderr
-    assert TOKEN not in stderr  # the token is never logged
+        try:
+            await stop_bot(process, tmp_path)
+        finally:
+            server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 async def until(condition, seconds: float = 30) -> None:
@@ -112,9 +148,7 @@ async def test_polling_answers_and_stops(tmp_path):
 
 
 async def test_webhook_checks_the_secret_and_answers(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     hook = f"http://127.0.0.1:{port}/tg-hook"
     async with bot_process(
         tmp_path,
@@ -142,3 +176,55 @@ async def test_webhook_checks_the_secret_and_answers(tmp_path):
         await until(lambda: len(sent(stand_in)) >= 2)  # welcome, then the neighborhood question
         assert sum("خوش آمدید" in p["text"] for p in sent(stand_in)) == 1  # the forged one: none
         assert not any(m == "getUpdates" for m, _ in stand_in.calls)
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_without_a_route_it_keeps_trying_and_starts_when_the_route_appears(tmp_path, mode):
+    port = free_port()
+    webhook = {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_PORT": str(free_port()),
+               "WEBHOOK_SECRET": "s3cret"}  # fmt: skip
+    process = start_bot(tmp_path, f"http://127.0.0.1:{port}/bot",
+                        **(webhook if mode == "webhook" else {}))  # fmt: skip
+    log, stand_in, servers = tmp_path / "bot.log", StandIn(), []
+    try:
+        await until(lambda: log.read_text().count("Bot API not reachable") >= 2)
+        assert process.poll() is None  # still waiting, not gone
+        servers.append(stand_in.listen(port)[0])
+        started = "getUpdates" if mode == "polling" else "setWebhook"
+        await until(lambda: any(method == started for method, _ in stand_in.calls))
+    finally:
+        text = await stop_bot(process, tmp_path)
+        for server in servers:
+            server.stop()
+    attempts = [line for line in text.splitlines() if "Bot API not reachable" in line]
+    assert len(attempts) >= 2  # one line an attempt, no traceback (checked by stop_bot)
+
+
+async def test_a_rejected_token_exits_2_with_one_line(tmp_path):
+    stand_in = StandIn()
+    stand_in.token_rejected = True
+    server, port = stand_in.listen()
+    try:
+        process = start_bot(tmp_path, f"http://127.0.0.1:{port}/bot")
+        await asyncio.to_thread(process.wait, timeout=30)
+    finally:
+        server.stop()
+    log = (tmp_path / "bot.log").read_text()
+    assert process.returncode == 2
+    assert log.strip().splitlines()[-1] == texts_fa.TOKEN_REJECTED
+    assert "Traceback" not in log
+    assert TOKEN not in log
+
+
+async def test_the_bot_api_through_a_proxy(tmp_path):
+    stand_in = StandIn()  # plays the proxy: it is asked for Telegram's absolute URLs
+    server, port = stand_in.listen()
+    process = start_bot(tmp_path, "http://api.telegram.invalid/bot",
+                        PROXY_URL=f"http://127.0.0.1:{port}")  # fmt: skip
+    try:
+        await until(lambda: sent(stand_in))
+    finally:
+        await stop_bot(process, tmp_path)
+        server.stop()
+    assert "خوش آمدید" in sent(stand_in)[0]["text"]
+    assert all(uri.startswith("http://api.telegram.invalid/bot") for uri in stand_in.uris)
