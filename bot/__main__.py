@@ -84,18 +84,21 @@ async def check(settings: Settings) -> None:
     await storage.close()
 
 
+def configure_logging(level: str) -> None:
+    """What an operator reads: start, stop, errors, announcements, a minute's summary."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL, and the URL holds the token; the job queue's scheduler logs
+    # every run of every job, which buries what an operator needs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="run", choices=["run", "check"])
     args = parser.parse_args(argv)
     settings, catalog = load_config()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and the URL holds the token; the job queue's scheduler logs
-    # every run of every job, which buries what an operator needs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     if args.command == "check":
         asyncio.run(check(settings))
     else:

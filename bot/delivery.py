@@ -32,11 +32,13 @@ from bot.storage import PRIORITY_PERSONAL, OutboxRow, Storage
 _LOGGER = logging.getLogger(__name__)
 
 
-async def send(bot: Bot, row: OutboxRow) -> Message | bool:
+async def send(bot: Bot, row: OutboxRow, urgency: Priority | None = None) -> Message | bool:
     """Perform one owed Bot API call. Payload keys: text, markup, reply_to, file_id,
-    latitude/longitude, message_id (for edits)."""
+    latitude/longitude, message_id (for edits). `urgency` by default follows the row's
+    priority (a preview the author waits for is a reply)."""
     p = row.payload
-    urgency = Priority.NOTICE if row.priority <= PRIORITY_PERSONAL else Priority.BULK
+    if urgency is None:
+        urgency = Priority.NOTICE if row.priority <= PRIORITY_PERSONAL else Priority.BULK
     common: dict[str, Any] = {"chat_id": row.chat_id, "rate_limit_args": urgency}
     if p.get("markup"):
         common["reply_markup"] = _markup(p["markup"], bot)

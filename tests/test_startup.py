@@ -1,8 +1,13 @@
 """Start-up duties: the command menus, schema migrations, polling that survives a bad update,
-and persistence that brings every flow back."""
+persistence that brings every flow back, and a log that carries what an operator needs."""
 
-from bot import texts_fa
+import logging
+import re
+
+from bot import delivery, texts_fa
+from bot.__main__ import configure_logging
 from bot.commands import publish_commands
+from bot.context import BotContext
 from tests.conftest import ADMIN
 from tests.flows import register
 from tests.harness import Harness, Person
@@ -93,3 +98,23 @@ async def test_every_flow_of_a_persistence_run_is_saved_and_ended_ones_deleted(b
     for person in people:
         calls = await bot.press(person, "rp:c:waste")
         assert calls[-1].text == texts_fa.ASK_DESCRIPTION
+
+
+def test_the_info_log_leaves_out_the_schedulers_heartbeat():
+    configure_logging("INFO")
+    assert not logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.INFO)
+
+
+async def test_a_minutes_summary_of_what_went_out_and_what_waited(bot, resident, caplog):
+    await register(bot, resident)
+    bot.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    await bot.send(resident, "/help")
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        await delivery.log_minute(BotContext(bot.app))
+        summary = re.search(r"(\d+) replies, (\d+) notices.* (\d+) answered 429", caplog.text)
+        assert summary is not None
+        assert int(summary[1]) >= 4
+        assert summary[3] == "1"
+        caplog.clear()
+        await delivery.log_minute(BotContext(bot.app))  # a quiet minute: no line
+        assert caplog.text == ""

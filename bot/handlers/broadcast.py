@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot import broadcasts, keyboards, texts_fa
 from bot.context import BotContext
 from bot.delivery import send
+from bot.flood_control import Priority
 from bot.handlers import IdleFlows, conversation
 from bot.jalali import format_date, format_datetime, format_numeric, parse_jalali
 from bot.keyboards import Buttons
@@ -150,7 +151,8 @@ async def content(update: Update, context: BotContext) -> str:
         return CONTENT
     draft = _draft(context)
     draft.update(kind=kind, file_id=file_id, text=text)
-    await send(context.bot, broadcasts.preview_row(message.chat_id, kind, text, file_id))
+    preview = broadcasts.preview_row(message.chat_id, kind, text, file_id)
+    await send(context.bot, preview, Priority.REPLY)
     count = len(set(await broadcasts.recipients(context.app, draft["audience"])))
     rows: Buttons = [
         [(texts_fa.BUTTON_SEND_NOW, "bc:send")],
