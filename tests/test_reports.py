@@ -1,10 +1,13 @@
 """The resident's side of a report: the flow, its checks, the 'me too' offer, my reports."""
 
+import pytest
+
 from bot import texts_fa
+from bot.jalali import format_date
 from bot.persian import to_persian_digits
-from tests.conftest import MUNICIPALITY_CHAT
+from tests.conftest import MUNICIPALITY_CHAT, WATER_CHAT
 from tests.flows import PHOTO, card_in, file_report, register
-from tests.harness import Person, texts
+from tests.harness import Call, Person, texts
 
 
 async def stored_ticket(bot, person):
@@ -330,3 +333,233 @@ async def test_an_idle_flow_also_ends_after_a_restart(bot, resident):
     bot.clock.advance(hours=30)
     calls = await bot.press(resident, "rp:ok", on=categories)
     assert texts_fa.FLOW_EXPIRED in texts(calls)
+
+
+# ---------------------------------------------------------------- my reports: the list and a page
+
+
+async def test_my_reports_before_registering_and_before_any_report(bot, resident):
+    calls = await bot.send(resident, texts_fa.MENU_MY_REPORTS)
+    assert calls[-1].text == texts_fa.NOT_REGISTERED
+    await register(bot, resident)
+    calls = await bot.send(resident, texts_fa.MENU_MY_REPORTS)
+    assert calls[-1].text == texts_fa.MY_REPORTS_EMPTY
+    assert texts_fa.MENU_REPORT in calls[-1].keyboard
+
+
+async def test_a_forged_page_number_shows_the_last_page(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    page = (await bot.send(resident, texts_fa.MENU_MY_REPORTS))[-1]
+    calls = await bot.press(resident, "r:l:99", on=page)
+    assert calls[-1].method == "editMessageText"
+    assert calls[-1].text == page.text  # page 1 of 1
+    assert calls[-1].buttons == page.buttons
+
+
+async def test_the_ticket_page_tells_its_whole_history_in_order(bot, resident):
+    facilitator = Person(400001, "تسهیل‌گر")
+    clerk = Person(300001, "کارمند شهرداری")
+    neighbor = Person(222333444, "حسن")
+    await bot.app.storage.grant_role(facilitator.id, "facilitator", "shahr_qaem", None)
+    await register(bot, resident)
+    await register(bot, neighbor)
+    await file_report(bot, resident, location=(34.6400, 50.8760))
+    ticket = await stored_ticket(bot, resident)
+    offer = (await file_report(bot, neighbor, location=(34.6401, 50.8761)))[-1]
+    await bot.press(neighbor, offer.data_for("من هم"), on=offer)
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    await bot.press(clerk, card.data_for("دریافت شد"), on=card)
+    await bot.feed(reply_in_group(bot, clerk, MUNICIPALITY_CHAT, card.message_id, "<فردا> می‌آییم"))
+    await bot.press(resident, f"r:{ticket.id}:i")
+    await bot.send(resident, "امروز بدتر هم شده است")
+    await bot.press(facilitator, f"f:{ticket.id}:ed")
+    await bot.send(facilitator, "زباله‌های کوچه سه روز است جمع نشده است")
+    await bot.press(clerk, card.data_for("مربوط به ما نیست"), on=card)
+    await bot.press(clerk, f"a:{ticket.id}:no:0", on=card)
+    await bot.press(facilitator, f"f:{ticket.id}:ht")  # a note: not for the resident
+    await bot.press(facilitator, f"f:{ticket.id}:to:water")
+    water_card = card_in(bot, WATER_CHAT)
+    await bot.press(Person(300002, "کارمند آب"), water_card.data_for("حل شد"), on=water_card)
+    await bot.press(resident, f"r:{ticket.id}:y")
+    await bot.press(resident, f"r:{ticket.id}:s:4")
+
+    page = (await bot.press(resident, f"r:{ticket.id}:v"))[-1]
+    history = page.text.split("\n• ")[1:]
+    assert [line.split(" — ", 1)[1] for line in history] == [
+        texts_fa.EVENT_CREATED,
+        texts_fa.EVENT_SUPPORTER,
+        texts_fa.EVENT_STATUS.format(status=texts_fa.STATUS["acknowledged"]),
+        texts_fa.EVENT_REPLY.format(who="کارمند شهرداری", body="&lt;فردا&gt; می‌آییم"),
+        texts_fa.EVENT_INFO.format(body="امروز بدتر هم شده است"),
+        texts_fa.EVENT_EDITED,
+        texts_fa.EVENT_STATUS.format(status=texts_fa.STATUS["queued"]),
+        texts_fa.EVENT_REASSIGN.format(agency=bot.app.catalog.agency("water").name),
+        texts_fa.EVENT_STATUS.format(status=texts_fa.STATUS["resolved"]),
+        texts_fa.EVENT_RATING.format(body="۴"),
+    ]
+    ticket = await bot.app.storage.get_ticket(ticket.id)
+    emoji, category = bot.app.notices.category(ticket)
+    header = texts_fa.TICKET_PAGE.split("{history}")[0].format(
+        code=bot.app.notices.code(ticket),
+        emoji=emoji,
+        category=category,
+        neighborhood=bot.app.catalog.neighborhood("shahr_qaem").name,
+        status=texts_fa.STATUS["resolved"],
+        created=format_date(ticket.created_at),
+        supporters="۲",  # she and one neighbor
+        description="زباله‌های کوچه سه روز است جمع نشده است",  # as the office edited it
+    )
+    assert page.text.startswith(header)
+    assert [label for label, _ in page.buttons] == [
+        texts_fa.BUTTON_BACK_TO_LIST
+    ]  # closed: no «add»
+
+
+def reply_in_group(bot, person: Person, chat_id: int, reply_to: int, text: str) -> dict:
+    """A group member's reply to the bot's message `reply_to`."""
+    data = bot.message(person, text=text, reply_to_message={
+        "message_id": reply_to,
+        "date": int(bot.clock.now().timestamp()),
+        "chat": {"id": chat_id, "type": "supergroup", "title": "گروه"},
+        "from": {"id": 7000000001, "is_bot": True, "first_name": "همیار محله"},
+        "text": "…",
+    })  # fmt: skip
+    data["message"]["chat"] = {"id": chat_id, "type": "supergroup", "title": "گروه"}
+    return data
+
+
+# ---------------------------------------------------------------- my reports: adding information
+
+
+def reply_to(message: Call) -> dict:
+    """A private message's `reply_to_message` quoting the bot's `message`."""
+    return {
+        "message_id": message.message_id,
+        "date": 1766300000,
+        "chat": {"id": message.chat_id, "type": "private"},
+        "from": {"id": 7000000001, "is_bot": True, "first_name": "همیار محله"},
+        "text": message.text,
+    }
+
+
+async def test_a_photo_added_to_a_report_reaches_the_agency_with_a_note(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    code = bot.app.notices.code(ticket)
+    ask = (await bot.press(resident, f"r:{ticket.id}:i"))[-1]
+    assert ask.text == texts_fa.ASK_INFO.format(code=code)
+    calls = await bot.send_raw(resident, photo=PHOTO)
+    assert bot.api.last_to(resident.id).text == texts_fa.INFO_SENT.format(code=code)
+    note, photo = [c for c in calls if c.chat_id == MUNICIPALITY_CHAT]
+    assert note.text == texts_fa.INFO_TO_HANDLER.format(code=code, text=texts_fa.INFO_MEDIA)
+    assert (photo.method, photo.params["photo"]) == ("sendPhoto", "AgACbig")
+
+
+async def test_a_voice_added_to_a_report_waiting_for_the_office_reaches_the_facilitator(
+    bot, resident
+):
+    facilitator = Person(400001, "تسهیل‌گر")
+    await bot.app.storage.grant_role(facilitator.id, "facilitator", "shahr_qaem", None)
+    await register(bot, resident)
+    # Lighting goes to the electricity company, which has no group: the office handles it.
+    await file_report(bot, resident, category="lighting", text="چراغ کوچه سه شب خاموش است")
+    ticket = await stored_ticket(bot, resident)
+    code = bot.app.notices.code(ticket)
+    await bot.press(resident, f"r:{ticket.id}:i")
+    voice = {"file_id": "AwACmore", "file_unique_id": "v2", "duration": 12}
+    calls = await bot.send_raw(resident, voice=voice)
+    assert texts_fa.INFO_SENT.format(code=code) in texts(calls)
+    note, sound = [c for c in calls if c.chat_id == facilitator.id]
+    assert note.text.startswith(
+        texts_fa.INFO_TO_HANDLER.format(code=code, text=texts_fa.INFO_MEDIA)
+    )
+    assert (sound.method, sound.params["voice"]) == ("sendVoice", "AwACmore")
+    events = await bot.app.storage.ticket_events(ticket.id)
+    assert (events[-1].kind, events[-1].body) == ("info", "")
+
+
+async def test_a_reply_to_a_message_about_no_report_gets_a_pointer(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    welcome = bot.api.sent_to(resident.id)[0]
+    calls = await bot.send_raw(resident, text="یک توضیح", reply_to_message=reply_to(welcome))
+    assert calls[-1].text == texts_fa.USE_MENU
+    ticket = await stored_ticket(bot, resident)
+    assert [e.kind for e in await bot.app.storage.ticket_events(ticket.id)] == ["created"]
+
+
+async def test_added_information_that_is_only_invisible_marks_is_refused(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    await bot.press(resident, f"r:{ticket.id}:i")
+    calls = await bot.send(resident, "\u200f\u0640\u0640")  # RLM and tatweel: nothing left
+    assert calls[-1].text == texts_fa.DESCRIPTION_WRONG_TYPE
+    assert [e.kind for e in await bot.app.storage.ticket_events(ticket.id)] == ["created"]
+
+
+@pytest.mark.parametrize("how", [texts_fa.BUTTON_CANCEL, "/cancel"])
+async def test_adding_information_can_be_cancelled(bot, resident, how):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    await bot.press(resident, f"r:{ticket.id}:i")
+    calls = await bot.send(resident, how)
+    assert calls[-1].text == texts_fa.CANCELLED
+    assert texts_fa.MENU_REPORT in calls[-1].keyboard
+    calls = await bot.send(resident, "امروز بدتر هم شده است")  # no longer taken as information
+    assert calls[-1].text == texts_fa.USE_MENU
+    assert [e.kind for e in await bot.app.storage.ticket_events(ticket.id)] == ["created"]
+
+
+async def test_a_closed_report_takes_no_more_information(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    ask = (await bot.press(resident, f"r:{ticket.id}:i"))[-1]  # asked while still open
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    await bot.press(Person(300001, "کارمند شهرداری"), card.data_for("حل شد"), on=card)
+    question = bot.api.last_to(resident.id)  # «was it solved?», about this report
+    calls = await bot.send(resident, "امروز بدتر هم شده است")
+    assert calls[-1].text == texts_fa.INFO_CLOSED
+    calls = await bot.press(resident, f"r:{ticket.id}:i", on=ask)
+    assert calls[-1].text == texts_fa.INFO_CLOSED
+    calls = await bot.send_raw(resident, text="یک توضیح دیگر", reply_to_message=reply_to(question))
+    assert calls[-1].text == texts_fa.INFO_CLOSED
+    events = await bot.app.storage.ticket_events(ticket.id)
+    assert "info" not in [e.kind for e in events]
+
+
+# ---------------------------------------------------------------- my reports: was it solved?
+
+
+async def test_was_it_solved_buttons_of_a_report_not_resolved_say_already_answered(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    for data in (f"r:{ticket.id}:y", f"r:{ticket.id}:n", f"r:{ticket.id}:s:5"):
+        calls = await bot.press(resident, data)
+        assert calls[0].params == {
+            "callback_query_id": calls[0].params["callback_query_id"],
+            "text": texts_fa.ALREADY_ANSWERED,
+            "show_alert": True,
+        }
+        assert calls[-1].method == "editMessageReplyMarkup"  # the stale buttons go
+    assert (await bot.app.storage.get_ticket(ticket.id)).status == "new"
+
+
+async def test_a_rating_is_given_once_and_only_from_one_to_five(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    await bot.press(Person(300001, "کارمند شهرداری"), card.data_for("حل شد"), on=card)
+    calls = await bot.press(resident, f"r:{ticket.id}:s:7")
+    assert calls[-1].params["text"] == texts_fa.BUTTON_INVALID
+    assert (await bot.app.storage.get_ticket(ticket.id)).rating is None
+    await bot.press(resident, f"r:{ticket.id}:s:5")
+    calls = await bot.press(resident, f"r:{ticket.id}:s:1")
+    assert calls[-1].params["text"] == texts_fa.ALREADY_ANSWERED
+    assert (await bot.app.storage.get_ticket(ticket.id)).rating == 5
