@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 import telegram  # noqa: E402
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
 from telegram.ext import (  # noqa: E402
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     MessageHandler,
@@ -40,6 +39,7 @@ from telegram.ext import (  # noqa: E402
 )
 
 from bot import texts_fa  # noqa: E402
+from bot.flood_control import FloodControl  # noqa: E402
 from tests.flows import PHOTO, register  # noqa: E402
 from tests.harness import FakeBotAPI, Harness, Person  # noqa: E402
 
@@ -136,7 +136,7 @@ class Echo:
             .request(self.api)
             .updater(None)
             .concurrent_updates(concurrency)
-            .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0))
+            .rate_limiter(FloodControl(None))  # as the flow's harness: no pacing
             .build()
         )
         markup = InlineKeyboardMarkup(
