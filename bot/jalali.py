@@ -10,7 +10,11 @@ from bot import texts_fa
 from bot.persian import to_ascii_digits, to_persian_digits
 
 TEHRAN = ZoneInfo("Asia/Tehran")
-_DATE_TIME = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?:\s+(\d{1,2}):(\d{2}))?$")
+# [0-9], not \d: \d also matches other scripts' digits (Devanagari, full-width …), which int()
+# would read; only Persian, Arabic-Indic (translated first) and ASCII digits are a date.
+_DATE_TIME = re.compile(
+    r"^([0-9]{4})[/\-.]([0-9]{1,2})[/\-.]([0-9]{1,2})(?:\s+([0-9]{1,2}):([0-9]{2}))?$"
+)
 
 
 def utc_now() -> datetime:

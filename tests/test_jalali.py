@@ -67,6 +67,9 @@ def test_parse_unpadded_fields():
         "04/01/01",
         "1404/01",
         "1404/01/01/01",
+        "१४०४/०१/०१",  # Devanagari digits (found by a property test: \d matched them)
+        "1404/01/01 ०८:३०",
+        "１４０４/０１/０１",  # full-width digits
     ],
 )
 def test_parse_rejects_invalid(typed):
@@ -105,3 +108,10 @@ def test_the_day_starts_at_tehrans_midnight():
     assert format_numeric(start_of_day(moment)) == "۱۴۰۴/۰۱/۰۱ ۰۰:۰۰"
     before = moment - timedelta(hours=1)  # 23:30 in Tehran, the day before
     assert format_numeric(start_of_day(before)) == "۱۴۰۳/۱۲/۳۰ ۰۰:۰۰"
+
+
+def test_a_day_whose_midnight_did_not_exist_starts_at_its_first_moment():
+    # 1399/01/02: Tehran's clocks went from 00:00 straight to 01:00 (daylight saving, until 1401).
+    moment = parse_jalali("1399/01/02")
+    assert format_numeric(moment) == "۱۳۹۹/۰۱/۰۲ ۰۱:۰۰"
+    assert format_numeric(moment - timedelta(minutes=1)) == "۱۳۹۹/۰۱/۰۱ ۲۳:۵۹"
