@@ -30,6 +30,15 @@ AGENCY_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "no": ((NEW, ACKNOWLEDGED), QUEUED),  # "not ours", with a reason
 }
 
+# Open tickets another resident may back with «من هم»: at an agency or waiting for one, never
+# one a facilitator has still to approve (its text is unreviewed) or has hidden parts of.
+JOINABLE = (*AT_AGENCY, QUEUED)
+
+
+def joinable(ticket: Ticket) -> bool:
+    return ticket.status in JOINABLE and not ticket.hidden_text and not ticket.hidden_media
+
+
 DUPLICATE_WINDOW_DAYS = 14
 DUPLICATE_RADIUS_M = 150
 

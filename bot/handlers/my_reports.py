@@ -72,7 +72,7 @@ async def show_ticket(update: Update, context: BotContext) -> None:
     if ticket is None:
         return
     await update.callback_query.answer()
-    text = await _ticket_page(context, ticket)
+    text = await _ticket_page(context, ticket, owner=ticket.resident_id == update.effective_user.id)
     rows: Buttons = []
     if ticket.status in tickets.AT_AGENCY + tickets.WITH_FACILITATORS:
         rows.append([(texts_fa.BUTTON_ADD_INFO, f"r:{ticket.id}:i")])
@@ -80,15 +80,23 @@ async def show_ticket(update: Update, context: BotContext) -> None:
     await update.callback_query.edit_message_text(text, reply_markup=keyboards.buttons(rows))
 
 
-async def _ticket_page(context: BotContext, ticket: Ticket) -> str:
+async def _ticket_page(context: BotContext, ticket: Ticket, *, owner: bool) -> str:
+    """The ticket as a follower reads it. Only its owner sees what they and others wrote; a
+    supporter sees the problem's category, place in the process and the agency's answers."""
     notices, tz = context.app.notices, context.app.tz
     emoji, category = notices.category(ticket)
+    hidden = _HIDDEN_FROM_ALL if owner else _HIDDEN_FROM_ALL + _OWNERS_ONLY
     history = [
         texts_fa.HISTORY_LINE.format(time=format_datetime(e.at, tz), what=_describe(context, e))
         for e in await context.storage.ticket_events(ticket.id)
-        if e.kind not in ("reminder", "note")
+        if e.kind not in hidden
     ]
-    description = escape(ticket.description) if ticket.description else texts_fa.VOICE_DESCRIPTION
+    if not owner:
+        description = texts_fa.SUPPORTER_DESCRIPTION
+    elif ticket.description:
+        description = escape(ticket.description)
+    else:
+        description = texts_fa.VOICE_DESCRIPTION
     return texts_fa.TICKET_PAGE.format(
         code=notices.code(ticket),
         emoji=emoji,
@@ -100,6 +108,10 @@ async def _ticket_page(context: BotContext, ticket: Ticket) -> str:
         description=description,
         history="\n".join(history[-15:]),
     )
+
+
+_HIDDEN_FROM_ALL = ("reminder", "note")  # the office's own
+_OWNERS_ONLY = ("info", "rating", "edited")  # what residents wrote or did about it
 
 
 def _describe(context: BotContext, event: TicketEvent) -> str:

@@ -5,6 +5,7 @@ stored with everything it owes people, in one transaction.
 The draft lives in user_data (persisted), so a restart in the middle loses nothing.
 """
 
+import logging
 from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
@@ -35,6 +36,8 @@ MEDIA_MAX = 3
 ADDRESS_MIN, ADDRESS_MAX = 3, 300
 _DRAFT = "report"
 PRIVATE = filters.ChatType.PRIVATE
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def _draft(context: BotContext) -> dict:
@@ -380,7 +383,9 @@ async def _similar(context: BotContext, resident: Resident, draft: dict) -> Tick
         exclude_resident=resident.user_id,
         box=tickets.box_around(lat, lon) if lat is not None and lon is not None else None,
     )
-    return next((t for t in candidates if tickets.same_problem(t, lat, lon)), None)
+    return next(
+        (t for t in candidates if tickets.joinable(t) and tickets.same_problem(t, lat, lon)), None
+    )
 
 
 async def _offer_me_too(update: Update, context: BotContext, similar: Ticket) -> str:
@@ -394,8 +399,9 @@ async def _offer_me_too(update: Update, context: BotContext, similar: Ticket) ->
         status=texts_fa.STATUS[similar.status],
         supporters=to_persian_digits(similar.supporters + 1),
     )
+    _draft(context)["offered"] = similar.id  # the one ticket this person may join
     rows: Buttons = [
-        [(texts_fa.BUTTON_ME_TOO, f"rp:j:{similar.id}")],
+        [(texts_fa.BUTTON_ME_TOO, "rp:j")],
         [(texts_fa.BUTTON_NEW_ANYWAY, "rp:ok")],
     ]
     await update.effective_message.reply_text(
@@ -406,19 +412,20 @@ async def _offer_me_too(update: Update, context: BotContext, similar: Ticket) ->
 
 
 async def join(update: Update, context: BotContext) -> str | int:
-    """'Me too': back an open ticket of the resident's own neighborhood instead of a duplicate."""
+    """'Me too': back the open ticket the bot offered this person in this flow, instead of
+    filing a duplicate. The offer is kept in the draft, never taken from the button."""
     query = update.callback_query
     user_id = update.effective_user.id
     resident = await context.storage.get_resident(user_id)
-    ticket_id = int(query.data.removeprefix("rp:j:"))
-    ticket = await context.storage.get_ticket(ticket_id)
+    offered = _draft(context).get("offered")
+    ticket = await context.storage.get_ticket(offered) if offered else None
     if (
         resident is None
         or ticket is None
         or ticket.neighborhood != resident.neighborhood
-        or ticket.status not in tickets.AT_AGENCY + tickets.WITH_FACILITATORS
+        or not tickets.joinable(ticket)
     ):
-        await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+        await query.answer(texts_fa.OFFER_GONE, show_alert=True)
         return DUPLICATE
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -432,6 +439,7 @@ async def join(update: Update, context: BotContext) -> str | int:
         return [_to_resident(user_id, joined), *notices.card_edit(changed, owner)]
 
     changed = await context.storage.add_supporter(ticket.id, user_id, notify)
+    _LOGGER.info("User %s backs ticket %s", user_id, ticket.id)
     if changed is None:
         await query.message.reply_text(
             texts_fa.ALREADY_FOLLOWING, reply_markup=keyboards.main_menu()
@@ -542,7 +550,7 @@ def handlers(idle: IdleFlows) -> list[BaseHandler]:
             ],
             EDIT_PART: [CallbackQueryHandler(edit_part, pattern=r"^rp:e:(cat|desc|media|loc)$")],
             DUPLICATE: [
-                CallbackQueryHandler(join, pattern=r"^rp:j:\d+$"),
+                CallbackQueryHandler(join, pattern=r"^rp:j$"),
                 CallbackQueryHandler(confirm, pattern=r"^rp:ok$"),
             ],
         },
