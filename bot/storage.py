@@ -821,6 +821,16 @@ class Storage:
         )
         return (_resident(row), int(row["reports"])) if row else (None, 0)
 
+    async def count_events(
+        self, ticket_id: int, actor_id: int, kind: str, *, since: datetime
+    ) -> int:
+        row = await self._fetchone(
+            "SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = ? AND actor_id = ?"
+            " AND kind = ? AND at > ?",
+            (ticket_id, actor_id, kind, _ts(since)),
+        )
+        return int(row["n"]) if row else 0
+
     async def is_follower(self, ticket_id: int, user_id: int) -> bool:
         row = await self._fetchone(
             "SELECT 1 FROM tickets WHERE id = ?1 AND resident_id = ?2"

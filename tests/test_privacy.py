@@ -3,7 +3,7 @@ unreviewed or partly hidden one, and a supporter sees the problem, not its owner
 
 from bot import texts_fa
 from bot.storage import Actor
-from tests.conftest import MUNICIPALITY_CHAT
+from tests.conftest import ADMIN, MUNICIPALITY_CHAT
 from tests.flows import card_in, file_report, register
 from tests.harness import Person
 
@@ -72,3 +72,47 @@ async def test_a_supporter_sees_the_problem_not_its_owners_words(bot, resident):
     owner_page = (await bot.press(resident, f"r:{ticket.id}:v"))[-1]
     assert SECRET in owner_page.text
     assert card_in(bot, MUNICIPALITY_CHAT)
+
+
+async def add_info(bot, person, ticket, text):
+    await bot.press(person, f"r:{ticket.id}:i")
+    return await bot.send(person, text)
+
+
+async def test_additions_to_a_ticket_with_hidden_parts_go_to_the_facilitators(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await first_ticket(bot, resident)
+    facilitator = Actor(ADMIN.id, "تسهیل‌گر", "facilitator")
+    await bot.app.storage.update_ticket(
+        ticket.id, facilitator, "hide", lambda changed, followers: [], hidden_text=True
+    )
+    await add_info(bot, resident, ticket, "نام همسایه‌ام آقای فلانی است")
+    assert all("آقای فلانی" not in c.text for c in bot.api.sent_to(MUNICIPALITY_CHAT))
+    to_office = bot.api.last_to(ADMIN.id).text  # no facilitator yet: the super-admins
+    assert "آقای فلانی" in to_office
+    assert "به دستگاه فرستاده نشد" in to_office
+
+
+async def test_a_muted_residents_additions_do_not_reach_the_agency(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await first_ticket(bot, resident)
+    await bot.app.storage.set_muted(resident.id, True)
+    await add_info(bot, resident, ticket, "حرف‌های ناروا به کارمند دستگاه")
+    assert all("ناروا" not in c.text for c in bot.api.sent_to(MUNICIPALITY_CHAT))
+    assert "ناروا" in bot.api.last_to(ADMIN.id).text
+
+
+async def test_one_resident_cannot_flood_the_agency_group(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await first_ticket(bot, resident)
+    for i in range(7):
+        calls = await add_info(bot, resident, ticket, f"توضیح شمارهٔ {i} دربارهٔ همین مشکل")
+    relayed = [c for c in bot.api.sent_to(MUNICIPALITY_CHAT) if "توضیح شمارهٔ" in c.text]
+    assert len(relayed) == 5
+    assert "لطفاً کمی بعد" in calls[-1].text
+    bot.clock.advance(hours=1)
+    await add_info(bot, resident, ticket, "یک ساعت بعد: هنوز همان وضع است")
+    assert "یک ساعت بعد" in bot.api.last_to(MUNICIPALITY_CHAT).text

@@ -6,6 +6,7 @@ presser follows the ticket (its owner or a 'me too' supporter).
 """
 
 import math
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import (
@@ -28,6 +29,7 @@ from bot.storage import Outgoing, Ticket, TicketEvent
 PAGE_SIZE = 5
 ADDING_INFO = "adding_info"
 INFO_MAX = 2000
+INFO_PER_HOUR = 5  # additions one person may send to one ticket in an hour
 PRIVATE = filters.ChatType.PRIVATE
 
 
@@ -194,16 +196,29 @@ async def _add_info(update: Update, context: BotContext, ticket: Ticket) -> None
     elif not text:
         await message.reply_text(texts_fa.DESCRIPTION_WRONG_TYPE)
         return
+    storage, user_id = context.storage, update.effective_user.id
+    hour_ago = storage.now() - timedelta(hours=1)
+    if await storage.count_events(ticket.id, user_id, "info", since=hour_ago) >= INFO_PER_HOUR:
+        await message.reply_text(
+            texts_fa.INFO_TOO_MANY.format(n=to_persian_digits(INFO_PER_HOUR)),
+            reply_markup=keyboards.main_menu(),
+        )
+        return
     notices = context.app.notices
-    facilitators = await context.storage.facilitators_of(ticket.neighborhood)
+    facilitators = await storage.facilitators_of(ticket.neighborhood)
+    adder = await storage.get_resident(user_id)
+    # What a facilitator hid, or a muted resident writes, goes to the facilitators alone.
+    withheld = ticket.hidden_text or ticket.hidden_media or (adder is not None and adder.muted)
 
     def notify(changed: Ticket, followers: list[int]) -> list[Outgoing]:
         body = texts_fa.INFO_TO_HANDLER.format(
             code=notices.code(changed), text=escape(text) or texts_fa.INFO_MEDIA
         )
-        out = notices.to_card_chat(changed, body)
+        out = [] if withheld else notices.to_card_chat(changed, body)
         chats = [changed.card_chat_id] if out else notices.facilitator_ids(facilitators)
         if not out:
+            if withheld:
+                body += texts_fa.INFO_WITHHELD
             out = notices.alert(facilitators, body, changed)
         if media:
             out += [
