@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.persian import to_ascii_digits, to_persian_digits
 from bot.storage import OPEN_STATUSES, Ticket
-from config.catalog import Catalog
+from config.catalog import CannedResponse, Catalog
 
 REVIEW = "review"  # waits for a facilitator's approval before the agency sees it
 QUEUED = "queued"  # in the facilitators' queue: no agency took it
@@ -37,6 +37,24 @@ JOINABLE = (*AT_AGENCY, QUEUED)
 
 def joinable(ticket: Ticket) -> bool:
     return ticket.status in JOINABLE and not ticket.hidden_text and not ticket.hidden_media
+
+
+# A canned answer (catalog) announces a status; it is offered one step before it and at it, so
+# «مشکل برطرف شد» cannot close a ticket nobody has even acknowledged.
+CANNED_OFFERED_AT: dict[str, tuple[str, ...]] = {
+    ACKNOWLEDGED: (NEW, REOPENED, ACKNOWLEDGED),
+    IN_PROGRESS: (ACKNOWLEDGED, IN_PROGRESS),
+    RESOLVED: (IN_PROGRESS,),
+}
+
+
+def canned_offered(catalog: Catalog, status: str) -> list[tuple[int, CannedResponse]]:
+    """The canned answers a clerk may send at `status`, with their catalog index."""
+    return [
+        (i, canned)
+        for i, canned in enumerate(catalog.canned_responses)
+        if status in CANNED_OFFERED_AT[canned.status]
+    ]
 
 
 DUPLICATE_WINDOW_DAYS = 14

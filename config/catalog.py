@@ -43,7 +43,8 @@ class Category(_Entry):
 
 
 class CannedResponse(_Entry):
-    """A ready answer an agency clerk can send with one button, offered at that status."""
+    """A ready answer an agency clerk can send with one button. `status` is the status it
+    announces: it is offered one step before it and at it (see bot.tickets.CANNED_OFFERED_AT)."""
 
     status: Literal["acknowledged", "in_progress", "resolved"]
     text: Annotated[str, Field(min_length=1, max_length=1000)]
@@ -81,9 +82,6 @@ class Catalog(_Entry):
     def category(self, key: str) -> Category | None:
         return next((c for c in self.categories if c.key == key), None)
 
-    def canned_for(self, status: str) -> list[tuple[int, CannedResponse]]:
-        """Canned responses usable at `status`, with their index (for callback data)."""
-        return [(i, c) for i, c in enumerate(self.canned_responses) if c.status == status]
 
 
 class CatalogError(Exception):

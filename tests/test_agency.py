@@ -140,10 +140,25 @@ async def test_group_chatter_is_ignored(bot, resident):
     assert await bot.feed(in_group(MUNICIPALITY_CHAT, CLERK, "سلام همکاران", 424242)) == []
 
 
+async def test_canned_answers_follow_the_status_rules(bot, resident):
+    ticket = await setup_ticket(bot, resident)
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    menu = (await bot.press(CLERK, card.data_for("پاسخ آماده"), on=card))[-1]
+    assert menu.method == "editMessageReplyMarkup"
+    labels = [label for label, _ in menu.buttons]
+    assert any("دریافت شد" in label for label in labels)  # an «acknowledged» answer
+    assert not any("مشکل برطرف شد" in label for label in labels)  # not «resolved» on a new card
+    resolved_index = len(bot.app.catalog.canned_responses) - 1
+    calls = await bot.press(CLERK, f"a:{ticket.id}:cr:{resolved_index}", on=card)  # forged
+    assert calls[0].params["text"] == texts_fa.ACTION_STALE
+    assert (await bot.app.storage.get_ticket(ticket.id)).status == "new"
+
+
 async def test_canned_answer_can_move_the_status(bot, resident):
     ticket = await setup_ticket(bot, resident)
     card = card_in(bot, MUNICIPALITY_CHAT)
-    calls = await bot.press(CLERK, card.data_for("پاسخ آماده"), on=card)
+    await bot.press(CLERK, card.data_for("در حال انجام"), on=card)
+    calls = await bot.press(CLERK, f"a:{ticket.id}:cr", on=card)
     menu = calls[-1]
     assert menu.method == "editMessageReplyMarkup"
     resolved_index = len(bot.app.catalog.canned_responses) - 1
@@ -288,3 +303,31 @@ async def test_deadline_reminders_by_moving_the_clock(bot, resident):
 
 def ticket_card(bot) -> int:
     return card_in(bot, MUNICIPALITY_CHAT).message_id
+
+
+async def test_a_clerks_voice_or_file_reaches_the_resident_and_a_sticker_is_answered(
+    bot, resident
+):
+    await setup_ticket(bot, resident)
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    attachments = {
+        "voice": {"file_id": "AwACvoice", "file_unique_id": "v1", "duration": 4},
+        "document": {"file_id": "BQACfile", "file_unique_id": "d1", "file_name": "نامه.pdf"},
+    }
+    for kind, attachment in attachments.items():
+        update = in_group(MUNICIPALITY_CHAT, CLERK, "", card.message_id)
+        del update["message"]["text"]
+        update["message"][kind] = attachment
+        calls = await bot.feed(update)
+        assert texts_fa.REPLY_RELAYED in texts(calls)
+        sent = bot.api.last_to(resident.id)
+        assert sent.method == f"send{kind.capitalize()}"
+        assert sent.params[kind] == attachment["file_id"]
+    update = in_group(MUNICIPALITY_CHAT, CLERK, "", card.message_id)
+    del update["message"]["text"]
+    update["message"]["sticker"] = {"file_id": "CAACst", "file_unique_id": "s1", "width": 512,
+                                    "height": 512, "is_animated": False, "is_video": False,
+                                    "type": "regular"}  # fmt: skip
+    calls = await bot.feed(update)
+    assert texts(calls) == texts_fa.REPLY_KIND_NOT_RELAYED
+    assert bot.api.last_to(resident.id).method == "sendDocument"  # nothing new for the resident

@@ -8,7 +8,7 @@ agency role in the database. Anything else changes nothing and is logged.
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot import keyboards, texts_fa, tickets
@@ -56,7 +56,7 @@ async def on_card_button(update: Update, context: BotContext) -> None:
         await query.answer()
         rows = [
             [(canned.text[:_CANNED_LABEL], f"a:{ticket.id}:cr:{i}")]
-            for i, canned in enumerate(context.catalog.canned_responses)
+            for i, canned in tickets.canned_offered(context.catalog, ticket.status)
         ]
         rows.append([(texts_fa.BUTTON_BACK, f"a:{ticket.id}:back")])
         await query.edit_message_reply_markup(keyboards.buttons(rows))
@@ -106,22 +106,17 @@ async def _move(
 
 
 async def _canned(update: Update, context: BotContext, ticket: Ticket, index: str) -> None:
-    """Send a ready answer; if it belongs to a later status the ticket may reach, move there."""
-    query = update.callback_query
-    canned = context.catalog.canned_responses
-    if not index.isdigit() or int(index) >= len(canned):
-        await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+    """Send a ready answer offered at the ticket's status; it moves the ticket to the status
+    it announces."""
+    offered = dict(tickets.canned_offered(context.catalog, ticket.status))
+    answer = offered.get(int(index)) if index.isdigit() else None
+    if answer is None:  # forged, or the ticket moved on since the menu was shown
+        await _answer_or_refresh(update, context, None, ticket)
         return
-    answer = canned[int(index)]
     notices = context.app.notices
     resident = await context.storage.get_resident(ticket.resident_id)
     agency = notices.agency(ticket.agency)
-    moves = [
-        target
-        for sources, target in tickets.AGENCY_ACTIONS.values()
-        if target == answer.status and ticket.status in sources
-    ]
-    status = moves[0] if moves else None
+    status = answer.status if answer.status != ticket.status else None
 
     def notify(changed: Ticket, followers: list[int]) -> list[Outgoing]:
         out = notices.reply_notices(changed, followers, agency, answer.text)
@@ -136,7 +131,7 @@ async def _canned(update: Update, context: BotContext, ticket: Ticket, index: st
         notify,
         status=status,
         body=answer.text,
-        expect_status=tickets.AT_AGENCY,
+        expect_status=(ticket.status,),
     )
     await _answer_or_refresh(update, context, changed, ticket)
 
@@ -159,7 +154,8 @@ async def _answer_or_refresh(
 
 
 async def on_reply(update: Update, context: BotContext) -> None:
-    """A reply (text, or photo with caption) to a ticket's message in its agency's chat."""
+    """A reply to a ticket's message in its agency's chat: text, and a photo, video, voice or
+    file, goes to the resident as the agency's answer; anything else is answered."""
     message = update.effective_message
     ticket_id = await context.storage.ticket_of_message(
         message.chat.id, message.reply_to_message.message_id
@@ -173,16 +169,20 @@ async def on_reply(update: Update, context: BotContext) -> None:
         await message.reply_text(texts_fa.REPLY_NOT_OPEN)
         return
     text = normalize(message.text or message.caption or "")
-    photo = message.photo[-1].file_id if message.photo else None
+    media = _relayable_media(message)
+    if not text and media is None:
+        await message.reply_text(texts_fa.REPLY_KIND_NOT_RELAYED)
+        return
     notices = context.app.notices
     agency = notices.agency(ticket.agency)
 
     def notify(changed: Ticket, followers: list[int]) -> list[Outgoing]:
         out = notices.reply_notices(changed, followers, agency, text) if text else []
-        if photo:
+        if media:
+            kind, file_id = media
             caption = texts_fa.MEDIA_CAPTION.format(code=notices.code(changed))
             out += [
-                Outgoing(u, "photo", {"file_id": photo, "text": caption}, ticket_id=changed.id)
+                Outgoing(u, kind, {"file_id": file_id, "text": caption}, ticket_id=changed.id)
                 for u in followers
             ]
         return out
@@ -193,11 +193,23 @@ async def on_reply(update: Update, context: BotContext) -> None:
     await message.reply_text(texts_fa.REPLY_RELAYED)
 
 
+def _relayable_media(message: Message) -> tuple[str, str] | None:
+    """The clerk's photo, video, voice or file as (outbox kind, file id); None for anything
+    a resident cannot be sent as such (a sticker, a round video, a poll …)."""
+    if message.photo:
+        return "photo", message.photo[-1].file_id
+    for kind in ("video", "voice", "document"):
+        attachment = getattr(message, kind)
+        if attachment is not None:
+            return kind, attachment.file_id
+    return None
+
+
 def handlers() -> list[BaseHandler]:
     groups = filters.ChatType.GROUPS
     return [
         CallbackQueryHandler(on_card_button, pattern=r"^a:"),
         MessageHandler(
-            groups & filters.REPLY & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, on_reply
+            groups & filters.REPLY & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_reply
         ),
     ]
