@@ -16,6 +16,7 @@ from telegram.ext import Application
 
 from bot import texts_fa
 from bot.app import build_application
+from bot.catalog_keys import reconcile
 from bot.polling import TokenRejected
 from bot.storage import Storage
 from config.catalog import Catalog, CatalogError, load_catalog
@@ -59,6 +60,9 @@ def run(settings: Settings, catalog: Catalog) -> None:
     except TokenRejected:
         print(texts_fa.TOKEN_REJECTED, file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
+    except CatalogError as exc:  # keys the database still uses (bot.catalog_keys)
+        print(texts_fa.CATALOG_INVALID.format(reason=exc), file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
 
 
 def _serve(application: Application, settings: Settings) -> None:
@@ -77,11 +81,18 @@ def _serve(application: Application, settings: Settings) -> None:
         application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
 
 
-async def check(settings: Settings) -> None:
+async def check(settings: Settings, catalog: Catalog) -> None:
     storage = Storage(settings.database_path)
     await storage.connect()
-    print(f"OK: settings, catalog, database schema v{await storage.schema_version()}")
-    await storage.close()
+    try:
+        await reconcile(storage, catalog)
+        version = await storage.schema_version()
+    except CatalogError as exc:
+        print(texts_fa.CATALOG_INVALID.format(reason=exc), file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+    finally:
+        await storage.close()
+    print(f"OK: settings, catalog, database schema v{version}")
 
 
 def configure_logging(level: str) -> None:
@@ -100,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     settings, catalog = load_config()
     configure_logging(settings.log_level)
     if args.command == "check":
-        asyncio.run(check(settings))
+        asyncio.run(check(settings, catalog))
     else:
         run(settings, catalog)
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.catalog_keys import reconcile
 from bot.delivery import DeliveryWorker
 from bot.notices import Notices
 from bot.storage import Actor, Storage
@@ -28,6 +29,11 @@ class MahallehApplication(Application):
 
     async def initialize(self) -> None:
         await self.storage.connect()
+        try:
+            await reconcile(self.storage, self.catalog)  # before persistence brings drafts back
+        except BaseException:
+            await self.storage.close()
+            raise
         await super().initialize()
 
     async def start(self) -> None:

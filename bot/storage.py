@@ -409,6 +409,37 @@ def _resident(row: aiosqlite.Row) -> Resident:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """`count` rows of `what` hold catalog key `key` of `section`."""
+
+    section: str
+    key: str
+    what: str
+    count: int
+
+
+_DRAFT_CATEGORY = "$.report.category"  # a report draft in a person's persisted user_data
+_RENAMES: dict[str, tuple[str, ...]] = {
+    "neighborhoods": (
+        "UPDATE tickets SET neighborhood = :new WHERE neighborhood = :old",
+        "UPDATE residents SET neighborhood = :new WHERE neighborhood = :old",
+        "UPDATE OR IGNORE staff_roles SET scope = :new WHERE role = 'facilitator' AND scope = :old",
+        "DELETE FROM staff_roles WHERE role = 'facilitator' AND scope = :old",
+    ),
+    "agencies": (
+        "UPDATE tickets SET agency = :new WHERE agency = :old",
+        "UPDATE OR IGNORE staff_roles SET scope = :new WHERE role = 'agency' AND scope = :old",
+        "DELETE FROM staff_roles WHERE role = 'agency' AND scope = :old",
+    ),
+    "categories": (
+        "UPDATE tickets SET category = :new WHERE category = :old",
+        f"UPDATE persistence SET data = json_set(data, '{_DRAFT_CATEGORY}', :new)"
+        f" WHERE kind = 'user_data' AND json_extract(data, '{_DRAFT_CATEGORY}') = :old",
+    ),
+}
+
+
 class Storage:
     def __init__(self, path: Path | str, clock: Clock = utc_now) -> None:
         self.path = path
@@ -903,6 +934,38 @@ class Storage:
             )
             await self._event(db, ticket_id, Actor(None, "", "system"), "reminder", None, stage)
             await self._enqueue(db, messages)
+
+    # ------------------------------------------------------------------ catalog keys
+
+    async def rename_key(self, section: str, old: str, new: str) -> int:
+        """Move everything held under a catalog key (`section`: neighborhoods, agencies or
+        categories) to its new name: tickets, residents, staff scopes, report drafts."""
+        statements = _RENAMES[section]
+        moved = 0
+        async with self._transaction() as db:
+            for sql in statements:
+                cursor = await db.execute(sql, {"old": old, "new": new})
+                moved += max(cursor.rowcount, 0)
+        return moved
+
+    async def keys_in_use(self) -> list[KeyUse]:
+        """Every catalog key the bot still needs: by open tickets, residents, report drafts."""
+        rows = await self._fetchall(
+            "SELECT 'categories' AS section, category AS key, 'open tickets' AS what,"
+            "  COUNT(*) AS n FROM tickets WHERE status IN (SELECT value FROM json_each(?1))"
+            "  GROUP BY category"
+            " UNION ALL SELECT 'agencies', agency, 'open tickets', COUNT(*) FROM tickets"
+            "  WHERE status IN (SELECT value FROM json_each(?1)) GROUP BY agency"
+            " UNION ALL SELECT 'neighborhoods', neighborhood, 'open tickets', COUNT(*) FROM tickets"
+            "  WHERE status IN (SELECT value FROM json_each(?1)) GROUP BY neighborhood"
+            " UNION ALL SELECT 'neighborhoods', neighborhood, 'residents', COUNT(*) FROM residents"
+            "  GROUP BY neighborhood"
+            " UNION ALL SELECT 'categories', json_extract(data, ?2), 'report drafts', COUNT(*)"
+            "  FROM persistence WHERE kind = 'user_data' AND json_extract(data, ?2) IS NOT NULL"
+            "  GROUP BY 2",
+            (json.dumps(OPEN_STATUSES), _DRAFT_CATEGORY),
+        )
+        return [KeyUse(r["section"], r["key"], r["what"], r["n"]) for r in rows]
 
     # ------------------------------------------------------------------ outbox
 

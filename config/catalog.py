@@ -50,11 +50,29 @@ class CannedResponse(_Entry):
     text: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
+class Renamed(_Entry):
+    """`[renamed.categories] old_key = "new_key"` (likewise neighborhoods and agencies): at
+    start, whatever the bot holds under an old key moves to the new one."""
+
+    neighborhoods: dict[str, Key] = Field(default_factory=dict)
+    agencies: dict[str, Key] = Field(default_factory=dict)
+    categories: dict[str, Key] = Field(default_factory=dict)
+
+    def sections(self) -> dict[str, dict[str, str]]:
+        return {
+            "neighborhoods": self.neighborhoods,
+            "agencies": self.agencies,
+            "categories": self.categories,
+        }
+
+
 class Catalog(_Entry):
     neighborhoods: list[Neighborhood] = Field(min_length=1)
     agencies: list[Agency] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
     canned_responses: list[CannedResponse] = Field(default_factory=list, max_length=20)
+    # Keys renamed after tickets used them: old key -> new key, per section.
+    renamed: Renamed = Field(default_factory=Renamed)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Catalog":
@@ -64,6 +82,15 @@ class Catalog(_Entry):
                 if entry.key in seen:
                     raise ValueError(f"{section}[{index}].key: '{entry.key}' is used twice")
                 seen.add(entry.key)
+        for section, mapping in self.renamed.sections().items():
+            keys = {entry.key for entry in getattr(self, section)}
+            for old, new in mapping.items():
+                if new not in keys:
+                    raise ValueError(f"renamed.{section}.{old}: '{new}' is not a key of {section}")
+                if old in keys:
+                    raise ValueError(
+                        f"renamed.{section}.{old}: '{old}' is still a key of {section}"
+                    )
         agency_keys = [agency.key for agency in self.agencies]
         for index, category in enumerate(self.categories):
             if category.agency not in agency_keys:
@@ -81,7 +108,6 @@ class Catalog(_Entry):
 
     def category(self, key: str) -> Category | None:
         return next((c for c in self.categories if c.key == key), None)
-
 
 
 class CatalogError(Exception):

@@ -9,6 +9,7 @@ each person was sent. Any exception inside a handler fails the test.
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from bot.app import build_application
 from bot.context import MahallehApplication
 from bot.flood_control import FloodControl
 from bot.update_order import FloodGuard
-from config.catalog import load_catalog
+from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 
 BOT_ID = 7000000001
@@ -239,6 +240,8 @@ class Harness:
     # Seconds the bot waited out after 429s (tests do not wait them for real).
     waited: list[float] = field(default_factory=list)
     flood_guard: FloodGuard = field(default_factory=lambda: FloodGuard(burst=1_000_000))
+    # An office's edit of the catalog file, applied at the next start.
+    edit_catalog: Callable[[Catalog], Catalog] = lambda catalog: catalog
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def settings(self) -> Settings:
@@ -260,7 +263,7 @@ class Harness:
         ]
         self.app = build_application(
             settings,
-            catalog.model_copy(update={"agencies": agencies}),
+            self.edit_catalog(catalog.model_copy(update={"agencies": agencies})),
             request=self.api,
             clock=self.clock.now,
             # The real limiter, with its limits off: tests do not wait for real time.
@@ -272,7 +275,11 @@ class Harness:
             self.errors.append(context.error)
 
         self.app.add_error_handler(record)
-        await self.app.initialize()
+        try:
+            await self.app.initialize()
+        except BaseException:
+            self.app = None  # it did not start: nothing to stop
+            raise
         await self.app.start()
 
     async def _wait_out(self, seconds: float) -> None:

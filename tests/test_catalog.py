@@ -4,7 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from config.catalog import CatalogError, load_catalog
+from bot import texts_fa
+from config.catalog import Catalog, CatalogError, Renamed, load_catalog
+from tests.flows import file_report, register
+from tests.harness import Person
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config" / "catalog.toml"
 
@@ -131,3 +134,60 @@ def test_a_byte_order_mark_is_accepted(tmp_path):
     path = tmp_path / "catalog.toml"
     path.write_bytes((NEIGHBORHOOD + AGENCY + CATEGORY).encode("utf-8-sig"))
     assert load_catalog(path).neighborhoods[0].key == "n1"
+
+
+# ---------------------------------------------------------------- keys the database still uses
+
+
+def without_waste(catalog: Catalog) -> Catalog:
+    categories = [c for c in catalog.categories if c.key != "waste"]
+    return catalog.model_copy(update={"categories": categories})
+
+
+def waste_renamed(catalog: Catalog) -> Catalog:
+    categories = [
+        c.model_copy(update={"key": "garbage"}) if c.key == "waste" else c
+        for c in catalog.categories
+    ]
+    renamed = Renamed(categories={"waste": "garbage"})
+    return catalog.model_copy(update={"categories": categories, "renamed": renamed})
+
+
+async def test_removing_a_category_open_tickets_use_stops_the_start(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    await bot.stop()
+    bot.edit_catalog = without_waste
+    with pytest.raises(CatalogError, match="categories 'waste' is used by 1 open tickets"):
+        await bot.start()
+
+
+async def test_a_renamed_key_moves_tickets_and_open_drafts(bot, resident):
+    writer = Person(4321, "سمیه")
+    await register(bot, resident)
+    await register(bot, writer)
+    await file_report(bot, resident)
+    calls = await bot.send(writer, texts_fa.MENU_REPORT)
+    await bot.press(writer, "rp:c:waste", on=calls[-1])  # a draft of the old key, half filled
+    await bot.app.update_persistence()
+    await bot.stop()
+    bot.edit_catalog = waste_renamed
+    await bot.start()
+    ticket = (await bot.app.storage.tickets_of_resident(resident.id, 1, 0))[0]
+    assert ticket.category == "garbage"
+    await bot.send(writer, "زباله‌های کوچهٔ ما یک هفته است مانده")
+    await bot.send(writer, texts_fa.BUTTON_CONTINUE)
+    review = (await bot.send(writer, texts_fa.BUTTON_SKIP))[-1]
+    await bot.press(writer, "rp:ok", on=review)
+    offer = bot.api.last_to(writer.id)
+    assert "گزارش مشابهی" in offer.text  # the renamed ticket is found as the same problem
+    await bot.press(writer, "rp:ok", on=offer)
+    filed = (await bot.app.storage.tickets_of_resident(writer.id, 1, 0))[0]
+    assert filed.category == "garbage"
+
+
+def test_a_rename_must_point_to_a_key_that_exists(tmp_path):
+    text = NEIGHBORHOOD + AGENCY + CATEGORY + '[renamed.categories]\nold = "c9"\n'
+    assert "renamed.categories.old: 'c9' is not a key of categories" in error_for(
+        write(tmp_path, text)
+    )
