@@ -10,7 +10,9 @@ from bot.jalali import (
     format_datetime,
     format_numeric,
     parse_jalali,
+    seconds,
     start_of_day,
+    utc_now,
 )
 
 
@@ -64,6 +66,7 @@ def test_parse_unpadded_fields():
         "1404/01/01 10:60",
         "1404/01/01 10",
         "1404/01/01 10:5",
+        "1404/01/0110:30",  # the time glued to the day
         "04/01/01",
         "1404/01",
         "1404/01/01/01",
@@ -115,3 +118,20 @@ def test_a_day_whose_midnight_did_not_exist_starts_at_its_first_moment():
     moment = parse_jalali("1399/01/02")
     assert format_numeric(moment) == "۱۳۹۹/۰۱/۰۲ ۰۱:۰۰"
     assert format_numeric(moment - timedelta(minutes=1)) == "۱۳۹۹/۰۱/۰۱ ۲۳:۵۹"
+
+
+def test_the_day_starts_at_the_exact_midnight_whatever_the_seconds():
+    moment = datetime(2025, 12, 21, 6, 30, 45, 123456, tzinfo=UTC)  # 10:00:45.123456 in Tehran
+    assert start_of_day(moment) == utc(2025, 12, 20, 20, 30)  # 1404/09/30 00:00:00.000000
+
+
+def test_the_servers_clock_is_read_as_aware_utc():
+    assert utc_now().tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("duration", "expected"), [(40, 40.0), (timedelta(seconds=1.5), 1.5), (timedelta(0), 0.0)]
+)
+def test_a_telegram_duration_in_seconds_whether_int_or_timedelta(duration, expected):
+    assert seconds(duration) == expected
+    assert isinstance(seconds(duration), float)
