@@ -380,6 +380,15 @@ class Harness:
         return {"callback_query": query}
 
 
+async def eventually(condition: Callable[[], object], seconds: float = 30) -> None:
+    """Wait (bounded) for something a running application or a child process does."""
+    for _ in range(int(seconds * 50)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
 def texts(calls: list[Call]) -> str:
     """All text the calls showed, joined: handy for `in` assertions."""
     shown = [c.text for c in calls]

@@ -14,17 +14,8 @@ from bot.flood_control import FloodControl, Priority
 from bot.update_order import FLOOD_BURST, FloodGuard
 from tests.conftest import ADMIN
 from tests.flows import register
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, eventually
 from tests.test_broadcast import compose, residents
-
-
-async def eventually(condition, seconds: float = 10) -> None:
-    """Wait (bounded) for something the running application does."""
-    for _ in range(int(seconds * 100)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 async def test_a_reply_answered_429_arrives_after_retry_after_in_order(bot):

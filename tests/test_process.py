@@ -18,6 +18,7 @@ import tornado.httpserver
 import tornado.web
 
 from bot import texts_fa
+from tests.harness import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:PROCESS"
@@ -127,22 +128,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def until(condition, seconds: float = 30) -> None:
-    """Wait (bounded) for something the child process does."""
-    for _ in range(int(seconds * 10)):
-        if condition():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("timed out")
-
-
 def sent(stand_in: StandIn) -> list[dict]:
     return [params for method, params in stand_in.calls if method == "sendMessage"]
 
 
 async def test_polling_answers_and_stops(tmp_path):
     async with bot_process(tmp_path) as stand_in:
-        await until(lambda: sent(stand_in))
+        await eventually(lambda: sent(stand_in))
         assert "خوش آمدید" in sent(stand_in)[0]["text"]
         assert any(method == "setMyCommands" for method, _ in stand_in.calls)
 
@@ -156,7 +148,7 @@ async def test_webhook_checks_the_secret_and_answers(tmp_path):
         WEBHOOK_PORT=str(port),
         WEBHOOK_SECRET="s3cret_token",
     ) as stand_in:
-        await until(lambda: any(m == "setWebhook" for m, _ in stand_in.calls))
+        await eventually(lambda: any(m == "setWebhook" for m, _ in stand_in.calls))
         registered = next(p for m, p in stand_in.calls if m == "setWebhook")
         assert registered["url"] == "https://bot.example.org/tg-hook"
         assert registered["secret_token"] == "s3cret_token"
@@ -173,7 +165,7 @@ async def test_webhook_checks_the_secret_and_answers(tmp_path):
             headers["X-Telegram-Bot-Api-Secret-Token"] = "s3cret_token"
             accepted = await client.post(hook, content=update, headers=headers)
             assert accepted.status_code == 200
-        await until(lambda: len(sent(stand_in)) >= 2)  # welcome, then the neighborhood question
+        await eventually(lambda: len(sent(stand_in)) >= 2)  # welcome, then the neighborhood
         assert sum("خوش آمدید" in p["text"] for p in sent(stand_in)) == 1  # the forged one: none
         assert not any(m == "getUpdates" for m, _ in stand_in.calls)
 
@@ -187,11 +179,11 @@ async def test_without_a_route_it_keeps_trying_and_starts_when_the_route_appears
                         **(webhook if mode == "webhook" else {}))  # fmt: skip
     log, stand_in, servers = tmp_path / "bot.log", StandIn(), []
     try:
-        await until(lambda: log.read_text().count("Bot API not reachable") >= 2)
+        await eventually(lambda: log.read_text().count("Bot API not reachable") >= 2)
         assert process.poll() is None  # still waiting, not gone
         servers.append(stand_in.listen(port)[0])
         started = "getUpdates" if mode == "polling" else "setWebhook"
-        await until(lambda: any(method == started for method, _ in stand_in.calls))
+        await eventually(lambda: any(method == started for method, _ in stand_in.calls))
     finally:
         text = await stop_bot(process, tmp_path)
         for server in servers:
@@ -222,7 +214,7 @@ async def test_the_bot_api_through_a_proxy(tmp_path):
     process = start_bot(tmp_path, "http://api.telegram.invalid/bot",
                         PROXY_URL=f"http://127.0.0.1:{port}")  # fmt: skip
     try:
-        await until(lambda: sent(stand_in))
+        await eventually(lambda: sent(stand_in))
     finally:
         await stop_bot(process, tmp_path)
         server.stop()
