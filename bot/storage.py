@@ -11,7 +11,7 @@ import logging
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -346,6 +346,15 @@ def _broadcast(row: aiosqlite.Row) -> Broadcast:
 Notify = Callable[[Ticket, list[int]], list[Outgoing]]
 
 
+class StorageUnavailable(Exception):
+    """A write the database could not make (disk full, I/O error, locked too long): nothing of
+    it was stored. Trying again later may work."""
+
+
+# What the database raises when it cannot do what it is asked (as opposed to a bug).
+STORAGE_ERRORS = (StorageUnavailable, sqlite3.Error)
+
+
 def _statements(script: str) -> list[str]:
     """A migration's statements, one by one (a trigger's body holds semicolons of its own)."""
     statements, pending = [], ""
@@ -445,14 +454,21 @@ class Storage:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """All or nothing. A write the database refuses (disk full …) raises
+        `StorageUnavailable` and leaves nothing half done, not even an open transaction."""
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:  # SQLite may have rolled back already
+                        with suppress(sqlite3.Error):
+                            await self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                raise StorageUnavailable(str(exc)) from exc
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:  # one trip to the database thread, not three
@@ -461,7 +477,10 @@ class Storage:
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """One statement, atomic on its own (autocommit), in one trip; rows it RETURNs."""
         async with self._lock:
-            return list(await self._db.execute_fetchall(sql, tuple(params)))
+            try:
+                return list(await self._db.execute_fetchall(sql, tuple(params)))
+            except sqlite3.OperationalError as exc:
+                raise StorageUnavailable(str(exc)) from exc
 
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)

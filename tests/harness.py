@@ -9,6 +9,7 @@ each person was sent. Any exception inside a handler fails the test.
 import asyncio
 import itertools
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -194,6 +195,32 @@ class FakeBotAPI(BaseRequest):
         sent = self.sent_to(chat_id)
         assert sent, f"nothing was sent to {chat_id}"
         return sent[-1]
+
+
+class DiskFull:
+    """While `full`, the database refuses every write as a full disk does (sqlite3's
+    OperationalError "database or disk is full"); reads still work. The conversation store is
+    spared: what it does on a full disk is not what these tests are about."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "COMMIT")
+
+    def __init__(self, storage: Any, monkeypatch: Any, refused: tuple[str, ...] = WRITES) -> None:
+        self.full = False
+        self.statements = refused  # the statements a full disk refuses (e.g. only COMMIT)
+        self.refused = 0  # writes refused so far
+        db = storage._db
+        for name in ("execute", "execute_fetchall", "executemany"):
+            monkeypatch.setattr(db, name, self._guard(getattr(db, name)))
+
+    def _guard(self, real: Any) -> Any:
+        def guarded(sql: str, *args: Any) -> Any:
+            words = sql.lstrip().upper()
+            if self.full and words.startswith(self.statements) and " PERSISTENCE" not in words:
+                self.refused += 1
+                raise sqlite3.OperationalError("database or disk is full")
+            return real(sql, *args)
+
+        return guarded
 
 
 class FakeClock:
