@@ -44,7 +44,7 @@ async def recipients(application: MahallehApplication, audience: dict) -> list[i
         neighborhoods = None if audience.get("all") else audience["neighborhoods"]
         chats += await application.storage.audience(neighborhoods)
     if audience.get("agencies"):
-        chats += [a.chat_id for a in application.catalog.agencies if a.chat_id is not None]
+        chats += application.agency_chats.chats()
     return chats
 
 

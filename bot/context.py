@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.agency_chats import AgencyChats
 from bot.delivery import DeliveryWorker
 from bot.notices import Notices
 from bot.storage import Actor, Storage
@@ -23,11 +24,13 @@ class MahallehApplication(Application):
         self.catalog = catalog
         self.storage = storage
         self.tz = ZoneInfo(settings.timezone)
-        self.notices = Notices(catalog, self.tz, settings.admin_ids)
+        self.agency_chats = AgencyChats(catalog)
+        self.notices = Notices(catalog, self.tz, settings.admin_ids, self.agency_chats)
         self.delivery = DeliveryWorker(self.bot, storage)
 
     async def initialize(self) -> None:
         await self.storage.connect()
+        self.agency_chats.load(await self.storage.agency_links())
         await super().initialize()
 
     async def start(self) -> None:

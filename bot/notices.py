@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot import texts_fa, tickets
+from bot.agency_chats import AgencyChats
 from bot.jalali import format_datetime
 from bot.keyboards import Buttons, inline
 from bot.persian import escape, isolate_ltr, to_persian_digits
@@ -73,6 +74,7 @@ class Notices:
     catalog: Catalog
     tz: ZoneInfo
     admins: frozenset[int]
+    chats: AgencyChats
 
     # ---------------------------------------------------------------- shared pieces
 
@@ -92,8 +94,7 @@ class Notices:
         return agency.name if agency else key
 
     def agency_chat(self, ticket: Ticket) -> int | None:
-        agency = self.catalog.agency(ticket.agency)
-        return agency.chat_id if agency else None
+        return self.chats.chat_of(ticket.agency)
 
     def ticket_rows(self, found: Sequence[Ticket], label: str, action: str) -> Buttons:
         """One button a ticket (`label` filled with code, category, status), data `action`

@@ -20,6 +20,8 @@ from typing import Any
 import aiosqlite
 
 from bot.jalali import utc_now
+from bot.repositories import agency_links
+from bot.repositories.agency_links import AgencyLink
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -180,6 +182,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE broadcasts ADD COLUMN pruned_counts TEXT NOT NULL DEFAULT '{}';
     """,
+    # 6: agencies' chats as linked from Telegram, winning over the catalog's chat_id
+    agency_links.SCHEMA,
 )
 
 
@@ -1057,6 +1061,27 @@ class Storage:
             (chat_id, message_id),
         )
         return row["ticket_id"] if row else None
+
+    # ------------------------------------------------------------------ agency chat links
+
+    async def agency_links(self) -> dict[str, AgencyLink]:
+        """The chats linked to agencies from Telegram, by agency key."""
+        async with self._lock:
+            return await agency_links.all_links(self._db)
+
+    async def link_agency_chat(
+        self, agency: str, chat_id: int, by: int | None, note: str = ""
+    ) -> None:
+        """From now on `agency` receives its tickets in `chat_id`, whatever the catalog says."""
+        async with self._transaction() as db:
+            await agency_links.link(db, [agency], chat_id, _ts(self.now()), by, note)
+            await self._audit(db, by, "link", f"{agency}:{chat_id}")
+
+    async def unlink_agency_chat(self, agency: str, by: int | None) -> bool:
+        """Forget the agency's link: the catalog's chat_id applies again."""
+        async with self._transaction() as db:
+            await self._audit(db, by, "unlink", agency)
+            return await agency_links.unlink(db, agency)
 
     # ------------------------------------------------------------------ broadcasts
 

@@ -82,8 +82,7 @@ async def membership_changed(update: Update, context: BotContext) -> None:
         if await context.storage.get_resident(change.from_user.id) is not None:
             await context.storage.set_active(change.from_user.id, active)
         return
-    agency = next((a for a in context.catalog.agencies if a.chat_id == change.chat.id), None)
-    if agency is not None and not active:
+    for agency in [] if active else context.app.agency_chats.agencies_in(change.chat.id):
         _LOGGER.warning("The bot was removed from %s's chat %s", agency.key, change.chat.id)
         text = texts_fa.REMOVED_FROM_AGENCY_CHAT.format(agency=agency.name)
         await context.storage.enqueue(

@@ -454,7 +454,7 @@ async def _submit(update: Update, context: BotContext, resident: Resident) -> st
     «ثبت نهایی» again."""
     draft = context.user_data[_DRAFT]
     catalog, notices = context.catalog, context.app.notices
-    route = tickets.route(catalog, draft["category"])
+    route = tickets.route(catalog, context.app.agency_chats, draft["category"])
     media = tuple(Media(kind, file_id) for kind, file_id in draft["media"])
     new = NewTicket(
         resident_id=resident.user_id,
