@@ -1,5 +1,6 @@
 """The Application subclass that owns storage and catalog, and the context handlers receive."""
 
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,9 @@ class MahallehApplication(Application):
         self.tz = ZoneInfo(settings.timezone)
         self.agency_chats = AgencyChats(catalog)
         self.notices = Notices(catalog, self.tz, settings.admin_ids, self.agency_chats)
-        self.delivery = DeliveryWorker(self.bot, storage)
+        self.delivery = DeliveryWorker(
+            self.bot, storage, owed_for=timedelta(days=settings.owed_message_days)
+        )
 
     async def initialize(self) -> None:
         await self.storage.connect()

@@ -10,7 +10,7 @@ import json
 import logging
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -184,6 +184,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 6: agencies' chats as linked from Telegram, winning over the catalog's chat_id
     agency_links.SCHEMA,
+    # 7: how long an owed message is worth trying (NULL: the default for personal messages)
+    """
+    ALTER TABLE outbox ADD COLUMN expires_at TEXT;
+    """,
 )
 
 
@@ -216,7 +220,8 @@ PRIORITY_BROADCAST = 10
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """A message the bot owes someone. `kind` names the Bot API call (see bot.delivery);
-    `payload` holds its JSON arguments besides the chat."""
+    `payload` holds its JSON arguments besides the chat. `expires_at`: after it, failures are
+    no longer retried (None: the worker's default for personal messages)."""
 
     chat_id: int
     kind: str
@@ -224,6 +229,7 @@ class Outgoing:
     priority: int = PRIORITY_PERSONAL
     ticket_id: int | None = None
     broadcast_id: int | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +243,8 @@ class OutboxRow:
     ticket_id: int | None
     broadcast_id: int | None
     queued_behind: bool = False  # the chat has more messages waiting behind this one
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -929,7 +937,7 @@ class Storage:
         now = _ts(self.now())
         await db.executemany(
             "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
-            " ticket_id, broadcast_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " ticket_id, broadcast_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     m.chat_id,
@@ -940,6 +948,7 @@ class Storage:
                     now,
                     m.ticket_id,
                     m.broadcast_id,
+                    _ts(m.expires_at) if m.expires_at else None,
                 )
                 for m in messages
             ],
@@ -965,7 +974,8 @@ class Storage:
         rows.sort(key=lambda r: (r["priority"], r["id"]))  # RETURNING keeps no order
         return [
             OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
-                      r["attempts"], r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]))
+                      r["attempts"], r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]),
+                      _dt(r["created_at"]), _dt_or_none(r["expires_at"]))
             for r in rows
         ]  # fmt: skip
 
@@ -982,23 +992,55 @@ class Storage:
             (_ts(next_try), error, row_id),
         )
 
-    async def mark_failed(self, row_id: int, error: str) -> None:
-        await self._write(
-            "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error, row_id)
-        )
+    async def give_up(
+        self, row: OutboxRow, error: str, *, state: str = "failed", whole_chat: bool = False
+    ) -> None:
+        """Stop trying to send `row` (state 'failed' or 'blocked'). With `whole_chat` the chat
+        is gone (blocked, deleted, the bot removed): everything it is still owed goes too, and
+        a resident there becomes inactive."""
+        async with self._transaction() as db:
+            where = "chat_id = ? AND state IN ('pending', 'sending')" if whole_chat else "id = ?"
+            await db.execute(
+                f"UPDATE outbox SET state = ?, last_error = ? WHERE {where}",
+                (state, error, row.chat_id if whole_chat else row.id),
+            )
+            if whole_chat:
+                await db.execute(
+                    "UPDATE residents SET active = 0, updated_at = ? WHERE user_id = ?",
+                    (_ts(self.now()), row.chat_id),
+                )
 
-    async def mark_blocked(self, chat_id: int, error: str) -> None:
-        """The chat refuses the bot (403): drop what it is owed; an inactive resident."""
+    async def move_chat(
+        self, old: int, new: int, agencies: Sequence[str], messages: list[Outgoing]
+    ) -> int:
+        """A group became a supergroup with a new id: what `old` is still owed goes to `new`
+        (edits of its messages cannot follow, they are dropped; replies lose what they answered),
+        tickets forget their cards there, `agencies` are linked to `new`, and `messages` (cards
+        offered again) are owed, all at once. Returns how many messages moved."""
+        now = _ts(self.now())
         async with self._transaction() as db:
             await db.execute(
-                "UPDATE outbox SET state = 'blocked', last_error = ?"
+                "UPDATE outbox SET state = 'failed', last_error = ?"
+                " WHERE chat_id = ? AND state IN ('pending', 'sending') AND kind = 'edit'",
+                (f"chat moved to {new}", old),
+            )
+            cursor = await db.execute(
+                "UPDATE outbox SET chat_id = ?, state = 'pending', next_try_at = ?,"
+                " payload = json_remove(payload, '$.reply_to')"
                 " WHERE chat_id = ? AND state IN ('pending', 'sending')",
-                (error, chat_id),
+                (new, now, old),
             )
+            moved = cursor.rowcount
             await db.execute(
-                "UPDATE residents SET active = 0, updated_at = ? WHERE user_id = ?",
-                (_ts(self.now()), chat_id),
+                "UPDATE tickets SET card_chat_id = ?, card_message_id = NULL"
+                " WHERE card_chat_id = ?",
+                (new, old),
             )
+            await agency_links.link(db, agencies, new, now, None, f"chat {old} became {new}")
+            await self._enqueue(db, messages)
+        if moved:
+            self.on_enqueue()
+        return moved
 
     async def requeue_in_flight(self) -> int:
         """After a crash: messages that were being sent go out again (at least once)."""
