@@ -147,10 +147,15 @@ class Notices:
     # ---------------------------------------------------------------- to the agency
 
     def deliver_to_agency(
-        self, ticket: Ticket, resident: Resident | None, media: Sequence[Media]
+        self,
+        ticket: Ticket,
+        resident: Resident | None,
+        media: Sequence[Media],
+        chat: int | None = None,
     ) -> list[Outgoing]:
-        """Media, voice, location and the card with its buttons, to the agency's chat."""
-        chat = self.agency_chat(ticket)
+        """Media, voice, location and the card with its buttons, to the agency's chat (or to
+        `chat`, the one it is moving to)."""
+        chat = chat or self.agency_chat(ticket)
         if chat is None:
             return []
         caption = texts_fa.MEDIA_CAPTION.format(code=self.code(ticket))

@@ -288,7 +288,9 @@ class TicketEvent:
     actor_id: int | None
     actor_name: str
     actor_role: str  # resident, agency, facilitator, system
-    kind: str  # created, status, reply, info, supporter, reassign, rating, note, reminder
+    # created, status, reply, info, supporter, reassign, rating, note, reminder, edited;
+    # unreachable: back to the facilitators' queue, its agency's chat could not be reached
+    kind: str
     status: str | None
     body: str
 
@@ -365,6 +367,23 @@ class StorageUnavailable(Exception):
 
 # What the database raises when it cannot do what it is asked (as opposed to a bug).
 STORAGE_ERRORS = (StorageUnavailable, sqlite3.Error)
+
+
+# Builds what handing a ticket back to the facilitators owes people, from the ticket after the
+# change, its followers, the resident who reported it, its media and the neighborhood's
+# facilitators. Called inside the transaction.
+HandbackNotify = Callable[[Ticket, list[int], Resident | None, list[Media], list[int]],
+                          list[Outgoing]]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Handback:
+    """Tickets to hand back to the facilitators when what was owed to an agency's chat is given
+    up: those still waiting for one of `agencies` (not yet acknowledged there) go to the queue,
+    owing what `notify` builds."""
+
+    agencies: tuple[str, ...]
+    notify: HandbackNotify
 
 
 def _statements(script: str) -> list[str]:
@@ -897,6 +916,39 @@ class Storage:
         )
         return [_ticket(row) for row in rows]
 
+    async def tickets_waiting_for(self, agency: str) -> list[Ticket]:
+        """Tickets at `agency` not yet acknowledged there, except those whose card is still
+        owed (it goes out anyway)."""
+        rows = await self._fetchall(
+            "SELECT * FROM tickets WHERE agency = ? AND status IN ('new', 'reopened')"
+            " AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.ticket_id = tickets.id"
+            "  AND state IN ('pending', 'sending') AND json_extract(payload, '$.card'))"
+            " ORDER BY id",
+            (agency,),
+        )
+        return [_ticket(row) for row in rows]
+
+    async def tickets_handed_back(self, agency: str) -> list[Ticket]:
+        """Queued tickets of `agency` that went to the facilitators only because its chat could
+        not be reached, and that nobody has moved since."""
+        rows = await self._fetchall(
+            "SELECT * FROM tickets WHERE agency = ? AND status = 'queued'"
+            " AND (SELECT kind FROM ticket_events WHERE ticket_id = tickets.id"
+            "  AND status IS NOT NULL ORDER BY id DESC LIMIT 1) = 'unreachable'"
+            " ORDER BY id",
+            (agency,),
+        )
+        return [_ticket(row) for row in rows]
+
+    async def tickets_with_card_in(self, chat_id: int) -> list[Ticket]:
+        """Tickets still at an agency whose card was sent to `chat_id`."""
+        rows = await self._fetchall(
+            "SELECT * FROM tickets WHERE card_chat_id = ?"
+            " AND status IN ('new', 'acknowledged', 'in_progress', 'reopened') ORDER BY id",
+            (chat_id,),
+        )
+        return [_ticket(row) for row in rows]
+
     async def overdue(self, agency: str, stage: str, deadline: datetime) -> list[Ticket]:
         """Tickets of `agency` past their deadline and not yet reminded.
 
@@ -993,15 +1045,26 @@ class Storage:
         )
 
     async def give_up(
-        self, row: OutboxRow, error: str, *, state: str = "failed", whole_chat: bool = False
-    ) -> None:
+        self,
+        row: OutboxRow,
+        error: str,
+        *,
+        state: str = "failed",
+        whole_chat: bool = False,
+        handback: Handback | None = None,
+    ) -> list[Ticket]:
         """Stop trying to send `row` (state 'failed' or 'blocked'). With `whole_chat` the chat
         is gone (blocked, deleted, the bot removed): everything it is still owed goes too, and
-        a resident there becomes inactive."""
+        a resident there becomes inactive.
+
+        With `handback`, tickets still waiting for one of its agencies whose message was dropped
+        (any, for a whole chat; else only if `row` is the ticket's card) go back to the
+        facilitators' queue with their notices, in the same transaction. Returns them."""
         async with self._transaction() as db:
             where = "chat_id = ? AND state IN ('pending', 'sending')" if whole_chat else "id = ?"
-            await db.execute(
-                f"UPDATE outbox SET state = ?, last_error = ? WHERE {where}",
+            dropped = await db.execute_fetchall(
+                f"UPDATE outbox SET state = ?, last_error = ? WHERE {where}"
+                " RETURNING ticket_id, json_extract(payload, '$.card') AS card",
                 (state, error, row.chat_id if whole_chat else row.id),
             )
             if whole_chat:
@@ -1009,6 +1072,55 @@ class Storage:
                     "UPDATE residents SET active = 0, updated_at = ? WHERE user_id = ?",
                     (_ts(self.now()), row.chat_id),
                 )
+            if handback is None:
+                return []
+            ticket_ids = sorted(
+                {r["ticket_id"] for r in dropped if r["ticket_id"] and (whole_chat or r["card"])}
+            )
+            return [
+                ticket
+                for ticket_id in ticket_ids
+                if (ticket := await self._hand_back(db, ticket_id, error, handback)) is not None
+            ]
+
+    async def _hand_back(
+        self, db: aiosqlite.Connection, ticket_id: int, error: str, handback: Handback
+    ) -> Ticket | None:
+        cursor = await db.execute(
+            "UPDATE tickets SET status = 'queued', updated_at = ?, last_actor = ''"
+            " WHERE id = ? AND status IN ('new', 'reopened')"
+            " AND agency IN (SELECT value FROM json_each(?))",
+            (_ts(self.now()), ticket_id, json.dumps(handback.agencies)),
+        )
+        if cursor.rowcount == 0:  # acknowledged, moved on, or another agency's
+            return None
+        await self._event(db, ticket_id, Actor(None, "", "system"), "unreachable", "queued", error)
+        (row,) = await db.execute_fetchall("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        ticket = _ticket(row)
+        residents = await db.execute_fetchall(
+            "SELECT * FROM residents WHERE user_id = ?", (ticket.resident_id,)
+        )
+        media = await db.execute_fetchall(
+            "SELECT kind, file_id FROM ticket_media WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        facilitators = await db.execute_fetchall(
+            "SELECT user_id FROM staff_roles WHERE role = ? AND scope = ? ORDER BY user_id",
+            (FACILITATOR, ticket.neighborhood),
+        )
+        supporters = await db.execute_fetchall(
+            "SELECT user_id FROM ticket_supporters WHERE ticket_id = ? ORDER BY at", (ticket_id,)
+        )
+        await self._enqueue(
+            db,
+            handback.notify(
+                ticket,
+                [ticket.resident_id, *(r["user_id"] for r in supporters)],
+                _resident(residents[0]) if residents else None,
+                [Media(m["kind"], m["file_id"]) for m in media],
+                [f["user_id"] for f in facilitators],
+            ),
+        )
+        return ticket
 
     async def move_chat(
         self, old: int, new: int, agencies: Sequence[str], messages: list[Outgoing]

@@ -454,6 +454,51 @@ class Harness:
         return {"callback_query": query}
 
 
+def group_chat(chat_id: int) -> dict[str, Any]:
+    return {"id": chat_id, "type": "supergroup" if chat_id < -10**12 else "group",
+            "title": "گروه"}  # fmt: skip
+
+
+def bot_membership(chat_id: int, by: Person, old: str, new: str) -> dict[str, Any]:
+    """A my_chat_member update: `by` changed the bot's status in a group from `old` to `new`
+    ('left', 'kicked', 'member', 'administrator')."""
+
+    def member(status: str) -> dict[str, Any]:
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "همیار محله"}
+        if status == "kicked":
+            return {"status": status, "user": bot, "until_date": 0}
+        if status == "administrator":
+            flags = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                     "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                     "can_change_info", "can_invite_users", "can_post_stories",
+                     "can_edit_stories", "can_delete_stories")  # fmt: skip
+            return {"status": status, "user": bot, **dict.fromkeys(flags, False)}
+        return {"status": status, "user": bot}
+
+    return {
+        "my_chat_member": {
+            "chat": group_chat(chat_id),
+            "from": by.json,
+            "date": 1766300000,
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+    }
+
+
+def group_service(chat_id: int, by: Person, **content: Any) -> dict[str, Any]:
+    """A service message in a group (e.g. migrate_to_chat_id=…)."""
+    return {
+        "message": {
+            "message_id": 1,
+            "date": 1766300000,
+            "chat": group_chat(chat_id),
+            "from": by.json,
+            **content,
+        }
+    }
+
+
 def texts(calls: list[Call]) -> str:
     """All text the calls showed, joined: handy for `in` assertions."""
     shown = [c.text for c in calls]

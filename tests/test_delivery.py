@@ -190,10 +190,13 @@ async def test_retries_grow_to_ten_minutes_apart_and_no_further(bot, resident):
     assert waits == [2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600, 600]
 
 
-async def test_what_is_owed_is_given_up_after_owed_message_days(
+async def test_what_is_owed_is_given_up_after_owed_message_days_and_someone_hears(
     bot, resident, caplog
 ):
-    """The resident's notice: only logged (their chat is what fails)."""
+    """The resident's notice: only logged (their chat is what fails). The card: the ticket goes
+    to the facilitators' queue."""
+    facilitator = Person(400001, "تسهیل‌گر")
+    await bot.app.storage.grant_role(facilitator.id, "facilitator", "shahr_qaem", ADMIN.id)
     await register(bot, resident)
     bot.auto_deliver = False
     await file_report(bot, resident)
@@ -208,6 +211,10 @@ async def test_what_is_owed_is_given_up_after_owed_message_days(
     counts = await bot.app.storage.outbox_counts()
     assert counts["failed"] == 2
     assert "Giving up on message 1 to 111222333" in caplog.text
+    ticket = (await bot.app.storage.tickets_of_resident(resident.id, 1, 0))[0]
+    assert ticket.status == "queued"
+    triage = bot.api.last_to(facilitator.id)
+    assert texts_fa.UNDELIVERED_CAUSE["expired"] in triage.text
 
 
 async def test_an_owed_message_days_setting_shortens_the_wait(tmp_path, resident):
