@@ -76,8 +76,7 @@ async def chat_back(app: MahallehApplication, chat_id: int) -> int:
         await storage.enqueue(cards)
         returned = 0
         for ticket in await storage.tickets_handed_back(agency.key):
-            resident = await storage.get_resident(ticket.resident_id)
-            media = await storage.ticket_media(ticket.id)
+            resident, media = await _reporter_and_media(app, ticket)
 
             def notify(changed: Ticket, followers: list[int], resident: Resident | None = resident,
                        media: list[Media] = media) -> list[Outgoing]:  # fmt: skip
@@ -95,8 +94,7 @@ async def chat_back(app: MahallehApplication, chat_id: int) -> int:
                         "back from the facilitators' queue)", agency.key, chat_id, count,
                         returned)  # fmt: skip
         text = texts_fa.AGENCY_CHAT_BACK.format(agency=agency.name, count=to_persian_digits(count))
-        await storage.enqueue([Outgoing(admin, "message", {"text": text})
-                               for admin in app.settings.admin_ids])  # fmt: skip
+        await storage.enqueue(notices.to_admins(text))
         offered += count
     return offered
 
@@ -126,6 +124,13 @@ async def chat_moved(app: MahallehApplication, old: int, new: int) -> int:
 async def _offer(app: MahallehApplication, ticket: Ticket, chat: int | None = None
                  ) -> list[Outgoing]:  # fmt: skip
     """The ticket's card (with its media) for its agency's chat, or `chat`."""
-    resident = await app.storage.get_resident(ticket.resident_id)
-    media = await app.storage.ticket_media(ticket.id)
+    resident, media = await _reporter_and_media(app, ticket)
     return app.notices.deliver_to_agency(ticket, resident, media, chat=chat)
+
+
+async def _reporter_and_media(app: MahallehApplication, ticket: Ticket
+                              ) -> tuple[Resident | None, list[Media]]:  # fmt: skip
+    """What a card is made of besides the ticket."""
+    return await app.storage.get_resident(ticket.resident_id), await app.storage.ticket_media(
+        ticket.id
+    )

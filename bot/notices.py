@@ -242,6 +242,10 @@ class Notices:
             message(chat, text, ticket_id=ticket.id) for chat in self.facilitator_ids(facilitators)
         ]
 
+    def to_admins(self, text: str) -> list[Outgoing]:
+        """A word to every super-admin."""
+        return [message(admin, text) for admin in sorted(self.admins)]
+
     def queue_reason_no_chat(self, ticket: Ticket) -> str:
         return texts_fa.QUEUE_REASON_NO_CHAT.format(agency=self.agency(ticket.agency))
 

@@ -22,7 +22,6 @@ from telegram.ext import (
 
 from bot import agency_groups, keyboards, texts_fa
 from bot.context import BotContext
-from bot.storage import Outgoing
 
 _LOGGER = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -84,15 +83,14 @@ async def membership_changed(update: Update, context: BotContext) -> None:
         if await context.storage.get_resident(change.from_user.id) is not None:
             await context.storage.set_active(change.from_user.id, active)
         return
-    if active and change.old_chat_member.status in gone:
-        await agency_groups.chat_back(context.app, change.chat.id)
+    if active:
+        if change.old_chat_member.status in gone:  # added back
+            await agency_groups.chat_back(context.app, change.chat.id)
         return
-    for agency in [] if active else context.app.agency_chats.agencies_in(change.chat.id):
+    for agency in context.app.agency_chats.agencies_in(change.chat.id):
         _LOGGER.warning("The bot was removed from %s's chat %s", agency.key, change.chat.id)
         text = texts_fa.REMOVED_FROM_AGENCY_CHAT.format(agency=agency.name)
-        await context.storage.enqueue(
-            [Outgoing(admin, "message", {"text": text}) for admin in context.settings.admin_ids]
-        )
+        await context.storage.enqueue(context.app.notices.to_admins(text))
 
 
 async def group_migrated(update: Update, context: BotContext) -> None:
