@@ -1,5 +1,6 @@
 """build_application(settings, catalog) -> the configured python-telegram-bot Application."""
 
+import functools
 import logging
 import warnings
 from datetime import timedelta
@@ -11,7 +12,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import broadcasts, delivery, sla
+from bot import agency_groups, broadcasts, delivery, sla
 from bot.commands import publish_commands
 from bot.context import BotContext, MahallehApplication
 from bot.flood_control import FloodControl
@@ -82,6 +83,9 @@ def build_application(
         .post_init(_post_init)
         .build()
     )
+    # What the delivery worker gives up or sees move: an agency's chat has tickets behind it.
+    application.delivery.on_give_up = functools.partial(agency_groups.give_up, application)
+    application.delivery.on_migrated = functools.partial(agency_groups.follow, application)
     idle = IdleFlows(ttl, application.user_data, storage.now)
     for handler in (
         *onboarding.handlers(idle),

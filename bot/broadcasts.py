@@ -7,7 +7,7 @@ its steady pace and a restart resumes where it stopped.
 
 import logging
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram.error import TelegramError
 
@@ -23,13 +23,15 @@ PROGRESS_EVERY = 3  # seconds between edits of the progress message
 COPIES_KEPT = timedelta(days=30)  # a finished broadcast's copies stay in the outbox this long
 
 
-def copy_for(broadcast_id: int | None, chat_id: int, kind: str, text: str, file_id: str | None
-             ) -> Outgoing:  # fmt: skip
-    """One recipient's copy; the preview is the same, so the author sees what residents see."""
+def copy_for(broadcast_id: int | None, chat_id: int, kind: str, text: str, file_id: str | None,
+             expires_at: datetime | None = None) -> Outgoing:  # fmt: skip
+    """One recipient's copy; the preview is the same, so the author sees what residents see.
+    After `expires_at` (the announcement's deadline) a copy is no longer tried again."""
     payload = {"text": texts_fa.ANNOUNCEMENT.format(text=escape(text))}
     if file_id:
         payload["file_id"] = file_id
-    return Outgoing(chat_id, kind, payload, PRIORITY_BROADCAST, broadcast_id=broadcast_id)
+    return Outgoing(chat_id, kind, payload, PRIORITY_BROADCAST, broadcast_id=broadcast_id,
+                    expires_at=expires_at)  # fmt: skip
 
 
 def preview_row(chat_id: int, kind: str, text: str, file_id: str | None) -> OutboxRow:
@@ -44,7 +46,7 @@ async def recipients(application: MahallehApplication, audience: dict) -> list[i
         neighborhoods = None if audience.get("all") else audience["neighborhoods"]
         chats += await application.storage.audience(neighborhoods)
     if audience.get("agencies"):
-        chats += [a.chat_id for a in application.catalog.agencies if a.chat_id is not None]
+        chats += application.agency_chats.chats()
     return chats
 
 
@@ -62,10 +64,12 @@ def describe_audience(application: MahallehApplication, audience: dict) -> str:
 
 
 async def start(application: MahallehApplication, broadcast: Broadcast) -> int:
-    """Owe each recipient a copy now. Returns how many; 0 means nobody (or already started)."""
+    """Owe each recipient a copy now, worth sending until ANNOUNCEMENT_HOURS from now. Returns
+    how many; 0 means nobody (or already started)."""
     chats = await recipients(application, broadcast.audience)
+    deadline = application.storage.now() + timedelta(hours=application.settings.announcement_hours)
     messages = [
-        copy_for(broadcast.id, chat, broadcast.kind, broadcast.text, broadcast.file_id)
+        copy_for(broadcast.id, chat, broadcast.kind, broadcast.text, broadcast.file_id, deadline)
         for chat in dict.fromkeys(chats)
     ]
     if not messages:

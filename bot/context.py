@@ -1,11 +1,13 @@
 """The Application subclass that owns storage and catalog, and the context handlers receive."""
 
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.agency_chats import AgencyChats
 from bot.catalog_keys import reconcile
 from bot.delivery import DeliveryWorker
 from bot.notices import Notices
@@ -24,13 +26,17 @@ class MahallehApplication(Application):
         self.catalog = catalog
         self.storage = storage
         self.tz = ZoneInfo(settings.timezone)
-        self.notices = Notices(catalog, self.tz, settings.admin_ids)
-        self.delivery = DeliveryWorker(self.bot, storage)
+        self.agency_chats = AgencyChats(catalog)
+        self.notices = Notices(catalog, self.tz, settings.admin_ids, self.agency_chats)
+        self.delivery = DeliveryWorker(
+            self.bot, storage, owed_for=timedelta(days=settings.owed_message_days)
+        )
 
     async def initialize(self) -> None:
         await self.storage.connect()
         try:
             await reconcile(self.storage, self.catalog)  # before persistence brings drafts back
+            self.agency_chats.load(await self.storage.agency_links())
         except BaseException:
             await self.storage.close()
             raise

@@ -2,17 +2,36 @@
 
 Rows are claimed a few at a time (marked 'sending', one per chat so that a chat gets its
 messages in order), handed to the bot, whose `FloodControl` paces them under Telegram's limits
-behind the replies people wait for and waits out 429s, and marked sent, retried later (network
-trouble, with backoff), blocked (403) or failed (a request Telegram will never accept). After a
-crash, rows still 'sending' are sent again: only those in flight at that instant can reach
-someone twice.
+behind the replies people wait for and waits out 429s, and then:
+- sent;
+- tried again later after network trouble (NetworkError, timeouts, 5xx), 2 s, 4 s … up to every
+  10 minutes, for as long as the message is worth sending (`expires_at`, else `owed_for` after
+  it was owed), then given up;
+- sent again at once in a form Telegram accepts when it says how (entities it cannot parse: plain
+  text; too long: shortened with «…»);
+- followed to a group's new id when the group became a supergroup (`on_migrated`);
+- given up when it can never succeed: a request Telegram refuses, or a chat that is gone (the
+  bot blocked or removed, the chat deleted), which drops everything that chat is owed.
+What is given up goes through `on_give_up` (the application hands an agency's tickets back to
+the facilitators there).
+
+When the database cannot be written (disk full …) the outcome of a send is kept in memory and
+recorded as soon as a write works again, so that no row stays 'sending' and no message goes out
+twice; meanwhile the worker pauses, longer each time (up to 30 s), with one log line per
+streak. After a crash, rows still 'sending' are sent again: only those in flight at that instant
+can reach someone twice.
 """
 
 import asyncio
 import contextlib
 import functools
+import html
 import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from telegram import (
@@ -23,19 +42,53 @@ from telegram import (
     ReplyKeyboardRemove,
     ReplyParameters,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import CallbackContext
 
 from bot.flood_control import FloodControl, Priority
-from bot.storage import PRIORITY_PERSONAL, OutboxRow, Storage
+from bot.storage import PRIORITY_PERSONAL, STORAGE_ERRORS, OutboxRow, Storage
 
 _LOGGER = logging.getLogger(__name__)
+
+RETRY_LONGEST = 600  # seconds between tries of a message that meets network trouble, at most
+PAUSE_FIRST, PAUSE_LONGEST = 1.0, 30.0  # seconds the worker waits while it cannot write
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # Telegram's, in UTF-16 code units
+MEDIA_KINDS = ("photo", "video", "voice", "document")
+# Telegram's words (lower case) for a chat that will never take a message again.
+CHAT_GONE = (
+    "chat not found", "user is deactivated", "bot was kicked", "bot was blocked",
+    "chat was deactivated", "peer_id_invalid", "bot is not a member", "have no rights to send",
+    "not enough rights to send",
+)  # fmt: skip
+
+
+class GiveUp(Enum):
+    """Why a message is given up; a chat that is gone takes everything it is owed along."""
+
+    BLOCKED = "blocked"  # 403: the person blocked the bot, or it was removed from the group
+    GONE = "gone"  # the chat no longer exists for the bot
+    REFUSED = "refused"  # Telegram will never accept this request
+    EXPIRED = "expired"  # network trouble until it was no longer worth sending
+
+    @property
+    def state(self) -> str:
+        """The outbox state of what is given up."""
+        return "blocked" if self is GiveUp.BLOCKED else "failed"
+
+    @property
+    def whole_chat(self) -> bool:
+        return self in (GiveUp.BLOCKED, GiveUp.GONE)
+
+
+Record = Callable[[], Awaitable[Any]]  # writes a send's outcome to the database
+OnGiveUp = Callable[[OutboxRow, str, GiveUp], Awaitable[Any]]
+OnMigrated = Callable[[OutboxRow, int], Awaitable[Any]]
 
 
 async def send(bot: Bot, row: OutboxRow, urgency: Priority | None = None) -> Message | bool:
     """Perform one owed Bot API call. Payload keys: text, markup, reply_to, file_id,
-    latitude/longitude, message_id (for edits). `urgency` by default follows the row's
-    priority (a preview the author waits for is a reply)."""
+    latitude/longitude, message_id (for edits), plain (text without parse mode). `urgency` by
+    default follows the row's priority (a preview the author waits for is a reply)."""
     p = row.payload
     if urgency is None:
         urgency = Priority.NOTICE if row.priority <= PRIORITY_PERSONAL else Priority.BULK
@@ -47,25 +100,69 @@ async def send(bot: Bot, row: OutboxRow, urgency: Priority | None = None) -> Mes
             p["reply_to"], allow_sending_without_reply=True
         )
     text = p.get("text")
+    plain = {"parse_mode": None} if p.get("plain") else {}
     match row.kind:
         case "message":
-            return await bot.send_message(text=text, **common)
+            return await bot.send_message(text=text, **plain, **common)
         case "photo":
-            return await bot.send_photo(photo=p["file_id"], caption=text, **common)
+            return await bot.send_photo(photo=p["file_id"], caption=text, **plain, **common)
         case "video":
-            return await bot.send_video(video=p["file_id"], caption=text, **common)
+            return await bot.send_video(video=p["file_id"], caption=text, **plain, **common)
         case "voice":
-            return await bot.send_voice(voice=p["file_id"], caption=text, **common)
+            return await bot.send_voice(voice=p["file_id"], caption=text, **plain, **common)
         case "document":
-            return await bot.send_document(document=p["file_id"], caption=text, **common)
+            return await bot.send_document(
+                document=p["file_id"], caption=text, **plain, **common
+            )
         case "location":
             return await bot.send_location(
                 latitude=p["latitude"], longitude=p["longitude"], **common
             )
         case "edit":
             common.pop("reply_parameters", None)
-            return await bot.edit_message_text(text=text, message_id=p["message_id"], **common)
+            return await bot.edit_message_text(
+                text=text, message_id=p["message_id"], **plain, **common
+            )
     raise ValueError(f"unknown outbox kind {row.kind!r}")
+
+
+def repaired(row: OutboxRow, error: str) -> OutboxRow | None:
+    """The row in a form Telegram said it would accept, or None if there is nothing to fix:
+    HTML it cannot parse goes as plain text; a text or caption too long is cut, ending in «…»."""
+    text, reason = row.payload.get("text"), error.lower()
+    if not text:
+        return None
+    if "can't parse entities" in reason and not row.payload.get("plain"):
+        return replace(row, payload={**row.payload, "text": plain_text(text), "plain": True})
+    if "too long" in reason:
+        limit = CAPTION_LIMIT if row.kind in MEDIA_KINDS else TEXT_LIMIT
+        shown = text if row.payload.get("plain") else plain_text(text)
+        if _utf16_length(shown) <= limit and row.payload.get("plain"):
+            return None  # already as short as that: not the length
+        return replace(row, payload={**row.payload, "text": shorten(shown, limit), "plain": True})
+    return None
+
+
+def plain_text(text: str) -> str:
+    """What an HTML message shows, as plain text: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^<>]*>", "", text))
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` UTF-16 code units (Telegram's measure), ending in «…» when cut."""
+    if _utf16_length(text) <= limit:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += _utf16_length(char)
+        if used > limit - 1:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _markup(
@@ -81,14 +178,15 @@ def _markup(
 class DeliveryWorker:
     """Keeps up to `concurrency` owed messages with the bot at once: enough that the budget
     `FloodControl` hands out is never idle for want of something to send, even while some
-    chats wait their turn."""
+    chats wait their turn. A message owed without an `expires_at` is worth trying for
+    `owed_for` after it was owed."""
 
     def __init__(self, bot: Bot, storage: Storage, *, concurrency: int = 32,
-                 max_attempts: int = 8) -> None:  # fmt: skip
+                 owed_for: timedelta = timedelta(days=7)) -> None:  # fmt: skip
         self.bot = bot
         self.storage = storage
         self.concurrency = concurrency
-        self.max_attempts = max_attempts
+        self.owed_for = owed_for
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
         self._runner: asyncio.Task | None = None
@@ -96,6 +194,13 @@ class DeliveryWorker:
         self._maybe_due = True
         self._retry_at: datetime | None = None  # the earliest retry this worker scheduled
         self.retried = 0  # network retries since the last minute's log line
+        # Outcomes the database could not take yet, oldest first; and the pause meanwhile.
+        self._unrecorded: list[Record] = []
+        self._pause: float | None = None  # seconds; None while writes work
+        self._paused_until: datetime | None = None
+        self._failed_writes = 0
+        self.on_give_up: OnGiveUp = self._give_up
+        self.on_migrated: OnMigrated = self._follow
         storage.on_enqueue = self._something_owed
 
     # ---------------------------------------------------------------- lifecycle
@@ -137,15 +242,28 @@ class DeliveryWorker:
     # ---------------------------------------------------------------- the loop
 
     async def _fill(self) -> int:
-        """Claim as many due rows as there are free slots and start sending them."""
+        """Record what could not be recorded yet, then claim as many due rows as there are free
+        slots and start sending them. Nothing while paused after a failed write."""
+        now = self.storage.now()
+        if self._paused_until is not None and now < self._paused_until:
+            return 0
         free = self.concurrency - len(self._in_flight)
-        if free <= 0:
-            return 0
-        if self._retry_at is not None and self.storage.now() >= self._retry_at:
+        if self._retry_at is not None and now >= self._retry_at:
             self._retry_at, self._maybe_due = None, True
-        if not self._maybe_due:
+        try:
+            if self._unrecorded:
+                while self._unrecorded:
+                    await self._unrecorded[0]()
+                    self._unrecorded.pop(0)
+                self._writes_work()
+            if free <= 0 or not self._maybe_due:
+                return 0
+            rows = await self.storage.claim_due(free)
+        except Exception as exc:
+            self._write_failed(exc)
             return 0
-        rows = await self.storage.claim_due(free)
+        if rows:
+            self._writes_work()
         if len(rows) < free:  # all that is due was taken
             self._maybe_due = False
         for row in rows:
@@ -165,48 +283,121 @@ class DeliveryWorker:
         self._wake.set()  # a slot is free
 
     async def _sleep_until_due(self) -> None:
-        due = await self.storage.next_due()
+        now = self.storage.now()
         timeout = 1.0
-        if due is not None:
-            timeout = min(timeout, max(0.0, (due - self.storage.now()).total_seconds()))
+        if self._paused_until is not None and now < self._paused_until:
+            timeout = (self._paused_until - now).total_seconds()
+        else:
+            with contextlib.suppress(Exception):  # a read that fails: look again in a second
+                due = await self.storage.next_due()
+                if due is not None:
+                    timeout = min(timeout, max(0.0, (due - now).total_seconds()))
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
         except TimeoutError:
             self._maybe_due = True  # due by the clock now, or another process wrote rows
 
-    async def _deliver(self, row: OutboxRow) -> None:
-        try:
-            result = await send(self.bot, row)
-        except Forbidden as exc:
-            _LOGGER.info("Chat %s refuses the bot: %s", row.chat_id, exc)
-            await self.storage.mark_blocked(row.chat_id, str(exc))
-        except BadRequest as exc:
-            if "not modified" in str(exc):
-                await self.storage.mark_sent(row, row.payload.get("message_id"))
-            else:
-                _LOGGER.error("Message %s to %s refused: %s", row.id, row.chat_id, exc)
-                await self.storage.mark_failed(row.id, str(exc))
-        except (NetworkError, TelegramError) as exc:  # TimedOut is a NetworkError
-            await self._retry_later(row, str(exc))
-        except Exception as exc:
-            _LOGGER.exception("Message %s could not be sent", row.id)
-            await self.storage.mark_failed(row.id, repr(exc))
-        else:
-            message_id = result.message_id if isinstance(result, Message) else None
-            await self.storage.mark_sent(row, message_id)
+    # ---------------------------------------------------------------- database trouble
 
-    async def _retry_later(self, row: OutboxRow, error: str) -> None:
-        if row.attempts >= self.max_attempts:
+    def _write_failed(self, exc: Exception) -> None:
+        """A write failed: pause, longer each time; one log line for the whole streak."""
+        now = self.storage.now()
+        self._failed_writes += 1
+        if self._paused_until is not None and now < self._paused_until:
+            return  # another send of the same moment: the pause already stands
+        if self._pause is None:
+            self._pause = PAUSE_FIRST
             _LOGGER.error(
-                "Giving up on message %s after %d attempts: %s", row.id, row.attempts, error
-            )
-            await self.storage.mark_failed(row.id, error)
+                "Cannot write to the database (%s: %s): delivery pauses and tries again, "
+                "up to every %.0f s; sends already made are recorded then",
+                type(exc).__name__, exc, PAUSE_LONGEST,
+                exc_info=None if isinstance(exc, STORAGE_ERRORS) else exc,  # a bug: its trace
+            )  # fmt: skip
+        else:
+            self._pause = min(self._pause * 2, PAUSE_LONGEST)
+        self._paused_until = now + timedelta(seconds=self._pause)
+
+    def _writes_work(self) -> None:
+        if self._pause is not None:
+            _LOGGER.warning("The database takes writes again after %d failed write(s); "
+                            "delivery resumes", self._failed_writes)  # fmt: skip
+        self._pause = self._paused_until = None
+        self._failed_writes = 0
+
+    async def _record(self, record: Record) -> None:
+        """Write a send's outcome; if the database refuses, keep it for later (the row stays
+        'sending', its chat waits, and nothing is sent twice)."""
+        if self._unrecorded:  # keep the order: the earlier outcomes go first
+            self._unrecorded.append(record)
             return
-        at = self.storage.now() + timedelta(seconds=min(2**row.attempts, 300))
+        try:
+            await record()
+        except Exception as exc:
+            self._unrecorded.append(record)
+            self._write_failed(exc)
+        else:
+            self._writes_work()
+
+    # ---------------------------------------------------------------- one message
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        await self._record(await self._attempt(row))
+
+    async def _attempt(self, row: OutboxRow) -> Record:
+        """Send the row, repaired if Telegram says how; return how to record what happened."""
+        while True:
+            try:
+                result = await send(self.bot, row)
+            except BadRequest as exc:  # before TelegramError: a BadRequest is a NetworkError
+                error = str(exc)
+                if "not modified" in error.lower():
+                    return functools.partial(self.storage.mark_sent, row, row.payload.get(
+                        "message_id"))  # fmt: skip
+                if any(words in error.lower() for words in CHAT_GONE):
+                    _LOGGER.warning("Chat %s is gone for the bot: %s", row.chat_id, error)
+                    return functools.partial(self.on_give_up, row, error, GiveUp.GONE)
+                fixed = repaired(row, error)
+                if fixed is None:
+                    _LOGGER.error("Message %s to %s refused: %s", row.id, row.chat_id, error)
+                    return functools.partial(self.on_give_up, row, error, GiveUp.REFUSED)
+                _LOGGER.info("Message %s to %s sent again as plain or shorter text: %s",
+                             row.id, row.chat_id, error)  # fmt: skip
+                row = fixed
+            except Forbidden as exc:
+                _LOGGER.info("Chat %s refuses the bot: %s", row.chat_id, exc)
+                return functools.partial(self.on_give_up, row, str(exc), GiveUp.BLOCKED)
+            except ChatMigrated as exc:
+                _LOGGER.warning("Chat %s became supergroup %s", row.chat_id, exc.new_chat_id)
+                return functools.partial(self.on_migrated, row, int(exc.new_chat_id))
+            except TelegramError as exc:  # network trouble, timeouts, 5xx (and the unforeseen)
+                return self._retry_later(row, str(exc) or type(exc).__name__)
+            except Exception as exc:
+                _LOGGER.exception("Message %s could not be sent", row.id)
+                return functools.partial(self.on_give_up, row, repr(exc), GiveUp.REFUSED)
+            else:
+                message_id = result.message_id if isinstance(result, Message) else None
+                return functools.partial(self.storage.mark_sent, row, message_id)
+
+    def _retry_later(self, row: OutboxRow, error: str) -> Record:
+        """Again after 2 s, 4 s … at most 10 minutes apart, until the row's deadline."""
+        now = self.storage.now()
+        deadline = row.expires_at or (row.created_at or now) + self.owed_for
+        if now >= deadline:
+            _LOGGER.warning("Giving up on message %s to %s after %d attempts, no longer worth "
+                            "sending: %s", row.id, row.chat_id, row.attempts, error)  # fmt: skip
+            return functools.partial(self.on_give_up, row, error, GiveUp.EXPIRED)
+        at = now + timedelta(seconds=min(2 ** min(row.attempts, 10), RETRY_LONGEST))
         self._retry_at = at if self._retry_at is None else min(self._retry_at, at)
         self.retried += 1
-        await self.storage.mark_retry(row.id, at, error)
+        return functools.partial(self.storage.mark_retry, row.id, at, error)
+
+    async def _give_up(self, row: OutboxRow, error: str, why: GiveUp) -> None:
+        """What is given up when nobody asked for more (the application does: see app.py)."""
+        await self.storage.give_up(row, error, state=why.state, whole_chat=why.whole_chat)
+
+    async def _follow(self, row: OutboxRow, new_chat_id: int) -> None:
+        await self.storage.move_chat(row.chat_id, new_chat_id, [], [])
 
 
 async def log_minute(context: CallbackContext) -> None:

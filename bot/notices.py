@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot import texts_fa, tickets
+from bot.agency_chats import AgencyChats
 from bot.jalali import format_datetime
 from bot.keyboards import Buttons, inline
 from bot.persian import escape, isolate_ltr, to_persian_digits
@@ -73,6 +74,7 @@ class Notices:
     catalog: Catalog
     tz: ZoneInfo
     admins: frozenset[int]
+    chats: AgencyChats
 
     # ---------------------------------------------------------------- shared pieces
 
@@ -92,8 +94,7 @@ class Notices:
         return agency.name if agency else key
 
     def agency_chat(self, ticket: Ticket) -> int | None:
-        agency = self.catalog.agency(ticket.agency)
-        return agency.chat_id if agency else None
+        return self.chats.chat_of(ticket.agency)
 
     def ticket_rows(self, found: Sequence[Ticket], label: str, action: str) -> Buttons:
         """One button a ticket (`label` filled with code, category, status), data `action`
@@ -146,10 +147,15 @@ class Notices:
     # ---------------------------------------------------------------- to the agency
 
     def deliver_to_agency(
-        self, ticket: Ticket, resident: Resident | None, media: Sequence[Media]
+        self,
+        ticket: Ticket,
+        resident: Resident | None,
+        media: Sequence[Media],
+        chat: int | None = None,
     ) -> list[Outgoing]:
-        """Media, voice, location and the card with its buttons, to the agency's chat."""
-        chat = self.agency_chat(ticket)
+        """Media, voice, location and the card with its buttons, to the agency's chat (or to
+        `chat`, the one it is moving to)."""
+        chat = chat or self.agency_chat(ticket)
         if chat is None:
             return []
         caption = texts_fa.MEDIA_CAPTION.format(code=self.code(ticket))
@@ -235,6 +241,10 @@ class Notices:
         return [
             message(chat, text, ticket_id=ticket.id) for chat in self.facilitator_ids(facilitators)
         ]
+
+    def to_admins(self, text: str) -> list[Outgoing]:
+        """A word to every super-admin."""
+        return [message(admin, text) for admin in sorted(self.admins)]
 
     def queue_reason_no_chat(self, ticket: Ticket) -> str:
         return texts_fa.QUEUE_REASON_NO_CHAT.format(agency=self.agency(ticket.agency))

@@ -10,8 +10,8 @@ import json
 import logging
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,8 @@ from typing import Any
 import aiosqlite
 
 from bot.jalali import utc_now
+from bot.repositories import agency_links
+from bot.repositories.agency_links import AgencyLink
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -180,6 +182,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE broadcasts ADD COLUMN pruned_counts TEXT NOT NULL DEFAULT '{}';
     """,
+    # 6: agencies' chats as linked from Telegram, winning over the catalog's chat_id
+    agency_links.SCHEMA,
+    # 7: how long an owed message is worth trying (NULL: the default for personal messages)
+    """
+    ALTER TABLE outbox ADD COLUMN expires_at TEXT;
+    """,
 )
 
 
@@ -212,7 +220,8 @@ PRIORITY_BROADCAST = 10
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """A message the bot owes someone. `kind` names the Bot API call (see bot.delivery);
-    `payload` holds its JSON arguments besides the chat."""
+    `payload` holds its JSON arguments besides the chat. `expires_at`: after it, failures are
+    no longer retried (None: the worker's default for personal messages)."""
 
     chat_id: int
     kind: str
@@ -220,6 +229,7 @@ class Outgoing:
     priority: int = PRIORITY_PERSONAL
     ticket_id: int | None = None
     broadcast_id: int | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +243,8 @@ class OutboxRow:
     ticket_id: int | None
     broadcast_id: int | None
     queued_behind: bool = False  # the chat has more messages waiting behind this one
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +288,9 @@ class TicketEvent:
     actor_id: int | None
     actor_name: str
     actor_role: str  # resident, agency, facilitator, system
-    kind: str  # created, status, reply, info, supporter, reassign, rating, note, reminder
+    # created, status, reply, info, supporter, reassign, rating, note, reminder, edited;
+    # unreachable: back to the facilitators' queue, its agency's chat could not be reached
+    kind: str
     status: str | None
     body: str
 
@@ -344,6 +358,32 @@ def _broadcast(row: aiosqlite.Row) -> Broadcast:
 # Builds what a change owes people, from the ticket as it is after the change and the ids of
 # everyone following it (owner first, then supporters). Called inside the transaction.
 Notify = Callable[[Ticket, list[int]], list[Outgoing]]
+
+
+class StorageUnavailable(Exception):
+    """A write the database could not make (disk full, I/O error, locked too long): nothing of
+    it was stored. Trying again later may work."""
+
+
+# What the database raises when it cannot do what it is asked (as opposed to a bug).
+STORAGE_ERRORS = (StorageUnavailable, sqlite3.Error)
+
+
+# Builds what handing a ticket back to the facilitators owes people, from the ticket after the
+# change, its followers, the resident who reported it, its media and the neighborhood's
+# facilitators. Called inside the transaction.
+HandbackNotify = Callable[[Ticket, list[int], Resident | None, list[Media], list[int]],
+                          list[Outgoing]]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Handback:
+    """Tickets to hand back to the facilitators when what was owed to an agency's chat is given
+    up: those still waiting for one of `agencies` (not yet acknowledged there) go to the queue,
+    owing what `notify` builds."""
+
+    agencies: tuple[str, ...]
+    notify: HandbackNotify
 
 
 def _statements(script: str) -> list[str]:
@@ -431,6 +471,8 @@ _RENAMES: dict[str, tuple[str, ...]] = {
         "UPDATE tickets SET agency = :new WHERE agency = :old",
         "UPDATE OR IGNORE staff_roles SET scope = :new WHERE role = 'agency' AND scope = :old",
         "DELETE FROM staff_roles WHERE role = 'agency' AND scope = :old",
+        "UPDATE OR IGNORE agency_links SET agency = :new WHERE agency = :old",
+        "DELETE FROM agency_links WHERE agency = :old",
     ),
     "categories": (
         "UPDATE tickets SET category = :new WHERE category = :old",
@@ -476,14 +518,21 @@ class Storage:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """All or nothing. A write the database refuses (disk full …) raises
+        `StorageUnavailable` and leaves nothing half done, not even an open transaction."""
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:  # SQLite may have rolled back already
+                        with suppress(sqlite3.Error):
+                            await self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                raise StorageUnavailable(str(exc)) from exc
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:  # one trip to the database thread, not three
@@ -492,7 +541,10 @@ class Storage:
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """One statement, atomic on its own (autocommit), in one trip; rows it RETURNs."""
         async with self._lock:
-            return list(await self._db.execute_fetchall(sql, tuple(params)))
+            try:
+                return list(await self._db.execute_fetchall(sql, tuple(params)))
+            except sqlite3.OperationalError as exc:
+                raise StorageUnavailable(str(exc)) from exc
 
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)
@@ -907,6 +959,39 @@ class Storage:
         )
         return [_ticket(row) for row in rows]
 
+    async def tickets_waiting_for(self, agency: str) -> list[Ticket]:
+        """Tickets at `agency` not yet acknowledged there, except those whose card is still
+        owed (it goes out anyway)."""
+        rows = await self._fetchall(
+            "SELECT * FROM tickets WHERE agency = ? AND status IN ('new', 'reopened')"
+            " AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.ticket_id = tickets.id"
+            "  AND state IN ('pending', 'sending') AND json_extract(payload, '$.card'))"
+            " ORDER BY id",
+            (agency,),
+        )
+        return [_ticket(row) for row in rows]
+
+    async def tickets_handed_back(self, agency: str) -> list[Ticket]:
+        """Queued tickets of `agency` that went to the facilitators only because its chat could
+        not be reached, and that nobody has moved since."""
+        rows = await self._fetchall(
+            "SELECT * FROM tickets WHERE agency = ? AND status = 'queued'"
+            " AND (SELECT kind FROM ticket_events WHERE ticket_id = tickets.id"
+            "  AND status IS NOT NULL ORDER BY id DESC LIMIT 1) = 'unreachable'"
+            " ORDER BY id",
+            (agency,),
+        )
+        return [_ticket(row) for row in rows]
+
+    async def tickets_with_card_in(self, chat_id: int) -> list[Ticket]:
+        """Tickets still at an agency whose card was sent to `chat_id`."""
+        rows = await self._fetchall(
+            "SELECT * FROM tickets WHERE card_chat_id = ?"
+            " AND status IN ('new', 'acknowledged', 'in_progress', 'reopened') ORDER BY id",
+            (chat_id,),
+        )
+        return [_ticket(row) for row in rows]
+
     async def overdue(self, agency: str, stage: str, deadline: datetime) -> list[Ticket]:
         """Tickets of `agency` past their deadline and not yet reminded.
 
@@ -979,7 +1064,7 @@ class Storage:
         now = _ts(self.now())
         await db.executemany(
             "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
-            " ticket_id, broadcast_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " ticket_id, broadcast_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     m.chat_id,
@@ -990,6 +1075,7 @@ class Storage:
                     now,
                     m.ticket_id,
                     m.broadcast_id,
+                    _ts(m.expires_at) if m.expires_at else None,
                 )
                 for m in messages
             ],
@@ -1015,7 +1101,8 @@ class Storage:
         rows.sort(key=lambda r: (r["priority"], r["id"]))  # RETURNING keeps no order
         return [
             OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
-                      r["attempts"], r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]))
+                      r["attempts"], r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]),
+                      _dt(r["created_at"]), _dt_or_none(r["expires_at"]))
             for r in rows
         ]  # fmt: skip
 
@@ -1032,23 +1119,115 @@ class Storage:
             (_ts(next_try), error, row_id),
         )
 
-    async def mark_failed(self, row_id: int, error: str) -> None:
-        await self._write(
-            "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?", (error, row_id)
-        )
+    async def give_up(
+        self,
+        row: OutboxRow,
+        error: str,
+        *,
+        state: str = "failed",
+        whole_chat: bool = False,
+        handback: Handback | None = None,
+    ) -> list[Ticket]:
+        """Stop trying to send `row` (state 'failed' or 'blocked'). With `whole_chat` the chat
+        is gone (blocked, deleted, the bot removed): everything it is still owed goes too, and
+        a resident there becomes inactive.
 
-    async def mark_blocked(self, chat_id: int, error: str) -> None:
-        """The chat refuses the bot (403): drop what it is owed; an inactive resident."""
+        With `handback`, tickets still waiting for one of its agencies whose message was dropped
+        (any, for a whole chat; else only if `row` is the ticket's card) go back to the
+        facilitators' queue with their notices, in the same transaction. Returns them."""
+        async with self._transaction() as db:
+            where = "chat_id = ? AND state IN ('pending', 'sending')" if whole_chat else "id = ?"
+            dropped = await db.execute_fetchall(
+                f"UPDATE outbox SET state = ?, last_error = ? WHERE {where}"
+                " RETURNING ticket_id, json_extract(payload, '$.card') AS card",
+                (state, error, row.chat_id if whole_chat else row.id),
+            )
+            if whole_chat:
+                await db.execute(
+                    "UPDATE residents SET active = 0, updated_at = ? WHERE user_id = ?",
+                    (_ts(self.now()), row.chat_id),
+                )
+            if handback is None:
+                return []
+            ticket_ids = sorted(
+                {r["ticket_id"] for r in dropped if r["ticket_id"] and (whole_chat or r["card"])}
+            )
+            return [
+                ticket
+                for ticket_id in ticket_ids
+                if (ticket := await self._hand_back(db, ticket_id, error, handback)) is not None
+            ]
+
+    async def _hand_back(
+        self, db: aiosqlite.Connection, ticket_id: int, error: str, handback: Handback
+    ) -> Ticket | None:
+        cursor = await db.execute(
+            "UPDATE tickets SET status = 'queued', updated_at = ?, last_actor = ''"
+            " WHERE id = ? AND status IN ('new', 'reopened')"
+            " AND agency IN (SELECT value FROM json_each(?))",
+            (_ts(self.now()), ticket_id, json.dumps(handback.agencies)),
+        )
+        if cursor.rowcount == 0:  # acknowledged, moved on, or another agency's
+            return None
+        await self._event(db, ticket_id, Actor(None, "", "system"), "unreachable", "queued", error)
+        (row,) = await db.execute_fetchall("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        ticket = _ticket(row)
+        residents = await db.execute_fetchall(
+            "SELECT * FROM residents WHERE user_id = ?", (ticket.resident_id,)
+        )
+        media = await db.execute_fetchall(
+            "SELECT kind, file_id FROM ticket_media WHERE ticket_id = ? ORDER BY id", (ticket_id,)
+        )
+        facilitators = await db.execute_fetchall(
+            "SELECT user_id FROM staff_roles WHERE role = ? AND scope = ? ORDER BY user_id",
+            (FACILITATOR, ticket.neighborhood),
+        )
+        supporters = await db.execute_fetchall(
+            "SELECT user_id FROM ticket_supporters WHERE ticket_id = ? ORDER BY at", (ticket_id,)
+        )
+        await self._enqueue(
+            db,
+            handback.notify(
+                ticket,
+                [ticket.resident_id, *(r["user_id"] for r in supporters)],
+                _resident(residents[0]) if residents else None,
+                [Media(m["kind"], m["file_id"]) for m in media],
+                [f["user_id"] for f in facilitators],
+            ),
+        )
+        return ticket
+
+    async def move_chat(
+        self, old: int, new: int, agencies: Sequence[str], messages: list[Outgoing]
+    ) -> int:
+        """A group became a supergroup with a new id: what `old` is still owed goes to `new`
+        (edits of its messages cannot follow, they are dropped; replies lose what they answered),
+        tickets forget their cards there, `agencies` are linked to `new`, and `messages` (cards
+        offered again) are owed, all at once. Returns how many messages moved."""
+        now = _ts(self.now())
         async with self._transaction() as db:
             await db.execute(
-                "UPDATE outbox SET state = 'blocked', last_error = ?"
+                "UPDATE outbox SET state = 'failed', last_error = ?"
+                " WHERE chat_id = ? AND state IN ('pending', 'sending') AND kind = 'edit'",
+                (f"chat moved to {new}", old),
+            )
+            cursor = await db.execute(
+                "UPDATE outbox SET chat_id = ?, state = 'pending', next_try_at = ?,"
+                " payload = json_remove(payload, '$.reply_to')"
                 " WHERE chat_id = ? AND state IN ('pending', 'sending')",
-                (error, chat_id),
+                (new, now, old),
             )
+            moved = cursor.rowcount
             await db.execute(
-                "UPDATE residents SET active = 0, updated_at = ? WHERE user_id = ?",
-                (_ts(self.now()), chat_id),
+                "UPDATE tickets SET card_chat_id = ?, card_message_id = NULL"
+                " WHERE card_chat_id = ?",
+                (new, old),
             )
+            await agency_links.link(db, agencies, new, now, None, f"chat {old} became {new}")
+            await self._enqueue(db, messages)
+        if moved:
+            self.on_enqueue()
+        return moved
 
     async def requeue_in_flight(self) -> int:
         """After a crash: messages that were being sent go out again (at least once)."""
@@ -1111,6 +1290,27 @@ class Storage:
             (chat_id, message_id),
         )
         return row["ticket_id"] if row else None
+
+    # ------------------------------------------------------------------ agency chat links
+
+    async def agency_links(self) -> dict[str, AgencyLink]:
+        """The chats linked to agencies from Telegram, by agency key."""
+        async with self._lock:
+            return await agency_links.all_links(self._db)
+
+    async def link_agency_chat(
+        self, agency: str, chat_id: int, by: int | None, note: str = ""
+    ) -> None:
+        """From now on `agency` receives its tickets in `chat_id`, whatever the catalog says."""
+        async with self._transaction() as db:
+            await agency_links.link(db, [agency], chat_id, _ts(self.now()), by, note)
+            await self._audit(db, by, "link", f"{agency}:{chat_id}")
+
+    async def unlink_agency_chat(self, agency: str, by: int | None) -> bool:
+        """Forget the agency's link: the catalog's chat_id applies again."""
+        async with self._transaction() as db:
+            await self._audit(db, by, "unlink", agency)
+            return await agency_links.unlink(db, agency)
 
     # ------------------------------------------------------------------ broadcasts
 

@@ -4,6 +4,7 @@ tracking codes, the 'is this the same problem?' test."""
 import math
 from dataclasses import dataclass
 
+from bot.agency_chats import AgencyChats
 from bot.persian import to_ascii_digits, to_persian_digits
 from bot.storage import OPEN_STATUSES, Ticket
 from config.catalog import CannedResponse, Catalog
@@ -67,20 +68,19 @@ class Route:
     agency: str
 
 
-def route(catalog: Catalog, category_key: str) -> Route:
+def route(catalog: Catalog, chats: AgencyChats, category_key: str) -> Route:
     """Where a new ticket of this category goes first."""
     category = catalog.category(category_key)
     assert category is not None
     return Route(
-        destination(catalog, category.agency) if not category.review_first else REVIEW,
+        destination(chats, category.agency) if not category.review_first else REVIEW,
         category.agency,
     )
 
 
-def destination(catalog: Catalog, agency_key: str) -> str:
+def destination(chats: AgencyChats, agency_key: str) -> str:
     """NEW when the agency has a chat to receive the card, else QUEUED for the facilitators."""
-    agency = catalog.agency(agency_key)
-    return NEW if agency is not None and agency.chat_id is not None else QUEUED
+    return NEW if chats.chat_of(agency_key) is not None else QUEUED
 
 
 def format_code(code: str) -> str:

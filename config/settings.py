@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=29, gt=0, le=30)
     # Updates handled at once (different chats; one chat's updates always wait their turn).
     concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    # How long a message the bot owes (a ticket card, a notice) is tried again after network
+    # trouble before it is given up; an announcement copy, hours after its sending started.
+    owed_message_days: float = Field(default=7, gt=0)
+    announcement_hours: float = Field(default=24, gt=0)
     # Off only in tests that drive delivery by hand.
     delivery_worker: bool = True
 

@@ -7,8 +7,11 @@ each person was sent. Any exception inside a handler fails the test.
 """
 
 import asyncio
+import html
 import itertools
 import json
+import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
@@ -76,13 +80,33 @@ class Call:
 
 @dataclass
 class Fault:
+    """An error answer; status 0 is no answer at all (the request times out)."""
+
     status: int
     description: str
     retry_after: int | None = None
+    parameters: dict[str, Any] | None = None  # e.g. {"migrate_to_chat_id": -100…}
+
+    @classmethod
+    def migrated(cls, new_chat_id: int) -> "Fault":
+        """What Telegram answers a group that became a supergroup."""
+        return cls(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                   parameters={"migrate_to_chat_id": new_chat_id})  # fmt: skip
+
+    @classmethod
+    def kicked(cls) -> "Fault":
+        return cls(403, "Forbidden: bot was kicked from the supergroup chat")
+
+
+TIMED_OUT = Fault(0, "Timed out")
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 
 
 class FakeBotAPI(BaseRequest):
-    """A Telegram Bot API in memory. Messages get increasing ids; faults are queued per method."""
+    """A Telegram Bot API in memory. Messages get increasing ids; faults are queued per method,
+    or set per chat (`chat_faults`: a group the bot was removed from) or for every call that
+    puts something into a chat (`down`: a network outage). Texts and captions longer than
+    Telegram's limits are refused as Telegram does."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -90,6 +114,8 @@ class FakeBotAPI(BaseRequest):
         self._message_ids = itertools.count(1000)
         self._faults: dict[str, list[Fault]] = {}
         self.blocked: set[int] = set()
+        self.chat_faults: dict[int, Fault] = {}
+        self.down: Fault | None = None
         # Calls to these chats wait until their event is set: a slow network, on demand.
         self.held: dict[int, asyncio.Event] = {}
         self.waiting: list[Call] = []
@@ -108,6 +134,18 @@ class FakeBotAPI(BaseRequest):
 
     def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None):
         self._faults.setdefault(method, []).append(Fault(status, description, retry_after))
+
+    def _fault_for(self, call: Call) -> Fault | None:
+        queued = self._faults.get(call.method, [])
+        if queued:
+            return queued.pop(0)
+        if call.chat_id is not None and call.chat_id in self.chat_faults:
+            return self.chat_faults[call.chat_id]
+        if self.down is not None and call.chat_id is not None:
+            return self.down
+        if call.chat_id in self.blocked:
+            return Fault(403, "Forbidden: bot was blocked by the user")
+        return _too_long(call)
 
     async def do_request(
         self,
@@ -131,11 +169,11 @@ class FakeBotAPI(BaseRequest):
             self.waiting.append(call)
             await self.held[call.chat_id].wait()
             self.waiting.remove(call)
-        fault = self._faults.get(api_method, [])
-        if fault:
-            return self._error(fault.pop(0))
-        if call.chat_id in self.blocked:
-            return self._error(Fault(403, "Forbidden: bot was blocked by the user"))
+        fault = self._fault_for(call)
+        if fault is not None and fault.status == 0:
+            raise TimedOut(fault.description)
+        if fault is not None:
+            return self._error(fault)
         call.result = self._result(call)
         self.calls.append(call)
         self.answered.set()
@@ -184,6 +222,8 @@ class FakeBotAPI(BaseRequest):
         }
         if fault.retry_after is not None:
             body["parameters"] = {"retry_after": fault.retry_after}
+        if fault.parameters:
+            body["parameters"] = fault.parameters
         return fault.status, json.dumps(body).encode()
 
     # ---------------------------------------------------------------- reading what was sent
@@ -195,6 +235,47 @@ class FakeBotAPI(BaseRequest):
         sent = self.sent_to(chat_id)
         assert sent, f"nothing was sent to {chat_id}"
         return sent[-1]
+
+
+def _too_long(call: Call) -> Fault | None:
+    """Telegram's length limits, counted on the text as shown (UTF-16 code units)."""
+    text, limit = call.params.get("text"), TEXT_LIMIT
+    if text is None:
+        text, limit = call.params.get("caption"), CAPTION_LIMIT
+    if not isinstance(text, str):
+        return None
+    if call.params.get("parse_mode") == "HTML":
+        text = html.unescape(re.sub(r"<[^<>]*>", "", text))
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return None
+    what = "message is too long" if limit == TEXT_LIMIT else "message caption is too long"
+    return Fault(400, f"Bad Request: {what}")
+
+
+class DiskFull:
+    """While `full`, the database refuses every write as a full disk does (sqlite3's
+    OperationalError "database or disk is full"); reads still work. The conversation store is
+    spared: what it does on a full disk is not what these tests are about."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "COMMIT")
+
+    def __init__(self, storage: Any, monkeypatch: Any, refused: tuple[str, ...] = WRITES) -> None:
+        self.full = False
+        self.statements = refused  # the statements a full disk refuses (e.g. only COMMIT)
+        self.refused = 0  # writes refused so far
+        db = storage._db
+        for name in ("execute", "execute_fetchall", "executemany"):
+            monkeypatch.setattr(db, name, self._guard(getattr(db, name)))
+
+    def _guard(self, real: Any) -> Any:
+        def guarded(sql: str, *args: Any) -> Any:
+            words = sql.lstrip().upper()
+            if self.full and words.startswith(self.statements) and " PERSISTENCE" not in words:
+                self.refused += 1
+                raise sqlite3.OperationalError("database or disk is full")
+            return real(sql, *args)
+
+        return guarded
 
 
 class FakeClock:
@@ -387,6 +468,51 @@ async def eventually(condition: Callable[[], object], seconds: float = 30) -> No
             return
         await asyncio.sleep(0.02)
     raise AssertionError("timed out")
+
+
+def group_chat(chat_id: int) -> dict[str, Any]:
+    return {"id": chat_id, "type": "supergroup" if chat_id < -10**12 else "group",
+            "title": "گروه"}  # fmt: skip
+
+
+def bot_membership(chat_id: int, by: Person, old: str, new: str) -> dict[str, Any]:
+    """A my_chat_member update: `by` changed the bot's status in a group from `old` to `new`
+    ('left', 'kicked', 'member', 'administrator')."""
+
+    def member(status: str) -> dict[str, Any]:
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "همیار محله"}
+        if status == "kicked":
+            return {"status": status, "user": bot, "until_date": 0}
+        if status == "administrator":
+            flags = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                     "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                     "can_change_info", "can_invite_users", "can_post_stories",
+                     "can_edit_stories", "can_delete_stories")  # fmt: skip
+            return {"status": status, "user": bot, **dict.fromkeys(flags, False)}
+        return {"status": status, "user": bot}
+
+    return {
+        "my_chat_member": {
+            "chat": group_chat(chat_id),
+            "from": by.json,
+            "date": 1766300000,
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+    }
+
+
+def group_service(chat_id: int, by: Person, **content: Any) -> dict[str, Any]:
+    """A service message in a group (e.g. migrate_to_chat_id=…)."""
+    return {
+        "message": {
+            "message_id": 1,
+            "date": 1766300000,
+            "chat": group_chat(chat_id),
+            "from": by.json,
+            **content,
+        }
+    }
 
 
 def texts(calls: list[Call]) -> str:

@@ -8,7 +8,7 @@ from bot.persian import to_persian_digits
 from bot.tickets import format_code
 from tests.conftest import MUNICIPALITY_CHAT, WATER_CHAT
 from tests.flows import PHOTO, card_in, file_report, register
-from tests.harness import Call, Person, texts
+from tests.harness import Call, DiskFull, Person, texts
 
 
 async def stored_ticket(bot, person):
@@ -564,3 +564,30 @@ async def test_a_rating_is_given_once_and_only_from_one_to_five(bot, resident):
     calls = await bot.press(resident, f"r:{ticket.id}:s:1")
     assert calls[-1].params["text"] == texts_fa.ALREADY_ANSWERED
     assert (await bot.app.storage.get_ticket(ticket.id)).rating == 5
+
+
+@pytest.mark.parametrize("refused", [DiskFull.WRITES, ("COMMIT",)], ids=["every write", "commit"])
+async def test_a_report_confirmed_while_the_disk_is_full_is_kept_until_it_is_stored(
+    bot, resident, monkeypatch, refused
+):
+    await register(bot, resident)
+    calls = await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste", on=calls[-1])
+    await bot.send(resident, "زباله‌ها سه روز است جمع نشده و بوی بد می‌دهد")
+    await bot.send(resident, texts_fa.BUTTON_CONTINUE)
+    review = (await bot.send(resident, texts_fa.BUTTON_SKIP))[-1]
+    disk = DiskFull(bot.app.storage, monkeypatch, refused)
+    disk.full = True
+    calls = await bot.press(resident, review.data_for(texts_fa.BUTTON_CONFIRM), on=review)
+    told = calls[-1]
+    assert told.text == texts_fa.REPORT_NOT_SAVED.format(button=texts_fa.BUTTON_CONFIRM)
+    assert await stored_ticket(bot, resident) is None
+    assert not bot.api.sent_to(MUNICIPALITY_CHAT)
+
+    disk.full = False
+    bot.clock.advance(minutes=1)
+    await bot.press(resident, told.data_for(texts_fa.BUTTON_CONFIRM), on=told)
+    ticket = await stored_ticket(bot, resident)
+    assert ticket.description == "زباله‌ها سه روز است جمع نشده و بوی بد می‌دهد"
+    assert "گزارش شما ثبت شد" in bot.api.last_to(resident.id).text
+    assert "زباله‌ها سه روز" in card_in(bot, MUNICIPALITY_CHAT).text

@@ -4,6 +4,8 @@ import math
 from datetime import UTC, datetime
 
 from bot import tickets
+from bot.agency_chats import AgencyChats
+from bot.repositories.agency_links import AgencyLink
 from bot.storage import Ticket
 from bot.tickets import distance_m, format_code, parse_code
 from config.catalog import load_catalog
@@ -24,12 +26,26 @@ def test_distance():
 
 def test_routing_from_the_catalog():
     catalog = load_catalog(CATALOG_PATH)
-    assert tickets.route(catalog, "waste") == tickets.Route("queued", "municipality")  # no chat
-    assert tickets.route(catalog, "social_harm").status == "review"  # review_first
+    chats = AgencyChats(catalog)
+    assert tickets.route(catalog, chats, "waste") == tickets.Route("queued", "municipality")
+    assert tickets.route(catalog, chats, "social_harm").status == "review"  # review_first
     with_chat = catalog.model_copy(
         update={"agencies": [a.model_copy(update={"chat_id": -1}) for a in catalog.agencies]}
     )
-    assert tickets.route(with_chat, "waste") == tickets.Route("new", "municipality")
+    assert tickets.route(with_chat, AgencyChats(with_chat), "waste") == tickets.Route(
+        "new", "municipality"
+    )
+
+
+def test_a_linked_chat_wins_over_the_catalog():
+    catalog = load_catalog(CATALOG_PATH)
+    chats = AgencyChats(catalog)
+    linked = AgencyLink("municipality", -100777, datetime(2025, 12, 21, tzinfo=UTC), None, "")
+    chats.load({"municipality": linked})
+    assert chats.chat_of("municipality") == -100777
+    assert [a.key for a in chats.agencies_in(-100777)] == ["municipality"]
+    assert tickets.route(catalog, chats, "waste") == tickets.Route("new", "municipality")
+    assert chats.chat_of("water") is None
 
 
 def ticket_at(latitude: float | None, longitude: float | None) -> Ticket:

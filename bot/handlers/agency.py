@@ -23,9 +23,9 @@ _CANNED_LABEL = 40  # characters of a canned answer shown on its button
 
 
 async def _authorised(update: Update, context: BotContext, ticket: Ticket) -> bool:
-    agency = context.catalog.agency(ticket.agency)
     chat = update.effective_chat
-    if agency is not None and chat is not None and chat.id == agency.chat_id:
+    agency_chat = context.app.agency_chats.chat_of(ticket.agency)
+    if chat is not None and agency_chat is not None and chat.id == agency_chat:
         return True
     return await context.storage.has_role(update.effective_user.id, AGENCY, ticket.agency)
 

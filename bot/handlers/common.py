@@ -20,9 +20,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards, texts_fa
+from bot import agency_groups, keyboards, texts_fa
 from bot.context import BotContext
-from bot.storage import Outgoing
 
 _LOGGER = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -75,20 +74,34 @@ async def expired_button(update: Update, context: BotContext) -> None:
 
 async def membership_changed(update: Update, context: BotContext) -> None:
     """A resident blocked (kicked) or unblocked the bot in their private chat; or the bot was
-    removed from an agency's group, which the super-admins must hear about."""
+    removed from an agency's group, which the super-admins must hear about, or added back, which
+    offers the group's open tickets again."""
     change = update.my_chat_member
-    active = change.new_chat_member.status not in (ChatMember.BANNED, ChatMember.LEFT)
+    gone = (ChatMember.BANNED, ChatMember.LEFT)
+    active = change.new_chat_member.status not in gone
     if change.chat.type == ChatType.PRIVATE:
         if await context.storage.get_resident(change.from_user.id) is not None:
             await context.storage.set_active(change.from_user.id, active)
         return
-    agency = next((a for a in context.catalog.agencies if a.chat_id == change.chat.id), None)
-    if agency is not None and not active:
+    if active:
+        if change.old_chat_member.status in gone:  # added back
+            await agency_groups.chat_back(context.app, change.chat.id)
+        return
+    for agency in context.app.agency_chats.agencies_in(change.chat.id):
         _LOGGER.warning("The bot was removed from %s's chat %s", agency.key, change.chat.id)
         text = texts_fa.REMOVED_FROM_AGENCY_CHAT.format(agency=agency.name)
-        await context.storage.enqueue(
-            [Outgoing(admin, "message", {"text": text}) for admin in context.settings.admin_ids]
-        )
+        await context.storage.enqueue(context.app.notices.to_admins(text))
+
+
+async def group_migrated(update: Update, context: BotContext) -> None:
+    """A group became a supergroup: Telegram says so in the old chat (migrate_to_chat_id) and
+    in the new one (migrate_from_chat_id). An agency's group is followed to its new id."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    else:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    await agency_groups.chat_moved(context.app, old, new)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -116,6 +129,7 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("myid", my_id, filters=PRIVATE),
         MessageHandler(PRIVATE & filters.Text(COMING_SOON_LABELS), coming_soon),
         ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
         CallbackQueryHandler(expired_button),
         MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, use_menu),
     ]

@@ -123,7 +123,7 @@ def _describe(context: BotContext, event: TicketEvent) -> str:
     match event.kind:
         case "created":
             return texts_fa.EVENT_CREATED
-        case "status":
+        case "status" | "unreachable":
             return texts_fa.EVENT_STATUS.format(status=texts_fa.STATUS.get(event.status, ""))
         case "reply":
             return texts_fa.EVENT_REPLY.format(who=who, body=escape(event.body))

@@ -24,7 +24,7 @@ from bot.handlers import IdleFlows, conversation
 from bot.jalali import format_date, seconds, start_of_day
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
-from bot.storage import Actor, Media, NewTicket, Outgoing, Resident, Ticket
+from bot.storage import Actor, Media, NewTicket, Outgoing, Resident, StorageUnavailable, Ticket
 
 CATEGORY, DESCRIBE, MEDIA, LOCATION, REVIEW, EDIT_PART, DUPLICATE = (
     "category", "describe", "media", "location", "review", "edit_part", "duplicate",
@@ -36,6 +36,7 @@ MEDIA_MAX = 3
 ADDRESS_MIN, ADDRESS_MAX = 3, 300
 _DRAFT = "report"
 PRIVATE = filters.ChatType.PRIVATE
+_LOGGER = logging.getLogger(__name__)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -454,10 +455,13 @@ def _to_resident(user_id: int, text: str, ticket_id: int | None = None) -> Outgo
     return Outgoing(user_id, "message", payload, ticket_id=ticket_id)
 
 
-async def _submit(update: Update, context: BotContext, resident: Resident) -> int:
-    draft = context.user_data.pop(_DRAFT)
+async def _submit(update: Update, context: BotContext, resident: Resident) -> str | int:
+    """Store the ticket with what it owes people; the draft goes only once it is stored. If the
+    database cannot take it (disk full …), the resident is told it was not sent and may press
+    «ثبت نهایی» again."""
+    draft = context.user_data[_DRAFT]
     catalog, notices = context.catalog, context.app.notices
-    route = tickets.route(catalog, draft["category"])
+    route = tickets.route(catalog, context.app.agency_chats, draft["category"])
     media = tuple(Media(kind, file_id) for kind, file_id in draft["media"])
     new = NewTicket(
         resident_id=resident.user_id,
@@ -492,7 +496,18 @@ async def _submit(update: Update, context: BotContext, resident: Resident) -> in
         return out + notices.triage(ticket, resident, media, facilitators, reason)
 
     user = update.effective_user
-    await context.storage.create_ticket(new, notify, Actor(user.id, user.first_name, "resident"))
+    try:
+        await context.storage.create_ticket(
+            new, notify, Actor(user.id, user.first_name, "resident")
+        )
+    except StorageUnavailable as exc:
+        _LOGGER.error("Report of user %s not stored, the draft is kept: %s", user.id, exc)
+        _, markup = _review_card(context)
+        await update.effective_message.reply_text(
+            texts_fa.REPORT_NOT_SAVED.format(button=texts_fa.BUTTON_CONFIRM), reply_markup=markup
+        )
+        return REVIEW
+    context.user_data.pop(_DRAFT, None)
     return ConversationHandler.END
 
 

@@ -156,7 +156,7 @@ async def _send_on(
     notices = context.app.notices
     resident = await context.storage.get_resident(ticket.resident_id)
     media = await context.storage.ticket_media(ticket.id)
-    status = tickets.destination(context.catalog, agency)
+    status = tickets.destination(context.app.agency_chats, agency)
 
     def notify(changed: Ticket, followers: list[int]) -> list[Outgoing]:
         out = notices.status_notices(changed, followers, texts_fa.OFFICE)
