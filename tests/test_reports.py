@@ -3,7 +3,7 @@
 import pytest
 
 from bot import texts_fa
-from bot.jalali import format_date
+from bot.jalali import format_date, format_datetime
 from bot.persian import to_persian_digits
 from bot.tickets import format_code
 from tests.conftest import MUNICIPALITY_CHAT, WATER_CHAT
@@ -290,6 +290,7 @@ async def test_someone_elses_ticket_page_is_refused(bot, resident):
     for data in (f"r:{ticket.id}:v", f"r:{ticket.id}:i", f"r:{ticket.id}:n", f"r:{ticket.id}:y"):
         calls = await bot.press(stranger, data)
         assert calls[-1].params["text"] == texts_fa.NOT_YOUR_TICKET
+        assert calls[-1].params["show_alert"] is True
     assert (await bot.app.storage.get_ticket(ticket.id)).status == "new"
 
 
@@ -358,6 +359,23 @@ async def test_a_forged_page_number_shows_the_last_page(bot, resident):
     assert calls[-1].buttons == page.buttons
 
 
+async def test_from_the_list_to_a_report_and_back(bot, resident):
+    await register(bot, resident)
+    await file_report(bot, resident)
+    ticket = await stored_ticket(bot, resident)
+    page = (await bot.send(resident, texts_fa.MENU_MY_REPORTS))[-1]
+    [(label, data)] = page.buttons
+    assert f"{to_persian_digits(ticket.code[:3])}-{to_persian_digits(ticket.code[3:])}" in label
+    shown = (await bot.press(resident, data, on=page))[-1]
+    assert shown.text.startswith(f"🎫 <b>گزارش {bot.app.notices.code(ticket)}</b>")
+    assert [label for label, _ in shown.buttons] == [
+        texts_fa.BUTTON_ADD_INFO,
+        texts_fa.BUTTON_BACK_TO_LIST,
+    ]
+    back = (await bot.press(resident, shown.data_for(texts_fa.BUTTON_BACK_TO_LIST), on=shown))[-1]
+    assert (back.text, back.buttons) == (page.text, page.buttons)
+
+
 async def test_the_ticket_page_tells_its_whole_history_in_order(bot, resident):
     facilitator = Person(400001, "تسهیل‌گر")
     clerk = Person(300001, "کارمند شهرداری")
@@ -387,6 +405,8 @@ async def test_the_ticket_page_tells_its_whole_history_in_order(bot, resident):
 
     page = (await bot.press(resident, f"r:{ticket.id}:v"))[-1]
     history = page.text.split("\n• ")[1:]
+    now = format_datetime(bot.clock.now())  # the clock stood still: every step at 10:00 Tehran
+    assert {line.split(" — ", 1)[0] for line in history} == {now}
     assert [line.split(" — ", 1)[1] for line in history] == [
         texts_fa.EVENT_CREATED,
         texts_fa.EVENT_SUPPORTER,
@@ -451,11 +471,15 @@ async def test_a_photo_added_to_a_report_reaches_the_agency_with_a_note(bot, res
     code = bot.app.notices.code(ticket)
     ask = (await bot.press(resident, f"r:{ticket.id}:i"))[-1]
     assert ask.text == texts_fa.ASK_INFO.format(code=code)
-    calls = await bot.send_raw(resident, photo=PHOTO)
-    assert bot.api.last_to(resident.id).text == texts_fa.INFO_SENT.format(code=code)
+    assert ask.keyboard == [texts_fa.BUTTON_CANCEL]
+    medium = {"file_id": "AgACmedium", "file_unique_id": "m1", "width": 320, "height": 240}
+    calls = await bot.send_raw(resident, photo=[PHOTO[0], medium, PHOTO[1]])
+    sent = bot.api.last_to(resident.id)
+    assert sent.text == texts_fa.INFO_SENT.format(code=code)
+    assert texts_fa.MENU_REPORT in sent.keyboard
     note, photo = [c for c in calls if c.chat_id == MUNICIPALITY_CHAT]
     assert note.text == texts_fa.INFO_TO_HANDLER.format(code=code, text=texts_fa.INFO_MEDIA)
-    assert (photo.method, photo.params["photo"]) == ("sendPhoto", "AgACbig")
+    assert (photo.method, photo.params["photo"]) == ("sendPhoto", "AgACbig")  # the largest
 
 
 async def test_a_voice_added_to_a_report_waiting_for_the_office_reaches_the_facilitator(
@@ -487,6 +511,7 @@ async def test_a_reply_to_a_message_about_no_report_gets_a_pointer(bot, resident
     welcome = bot.api.sent_to(resident.id)[0]
     calls = await bot.send_raw(resident, text="یک توضیح", reply_to_message=reply_to(welcome))
     assert calls[-1].text == texts_fa.USE_MENU
+    assert texts_fa.MENU_REPORT in calls[-1].keyboard
     ticket = await stored_ticket(bot, resident)
     assert [e.kind for e in await bot.app.storage.ticket_events(ticket.id)] == ["created"]
 
@@ -525,6 +550,7 @@ async def test_a_closed_report_takes_no_more_information(bot, resident):
     question = bot.api.last_to(resident.id)  # «was it solved?», about this report
     calls = await bot.send(resident, "امروز بدتر هم شده است")
     assert calls[-1].text == texts_fa.INFO_CLOSED
+    assert texts_fa.MENU_REPORT in calls[-1].keyboard
     calls = await bot.press(resident, f"r:{ticket.id}:i", on=ask)
     assert calls[-1].text == texts_fa.INFO_CLOSED
     calls = await bot.send_raw(resident, text="یک توضیح دیگر", reply_to_message=reply_to(question))
@@ -591,3 +617,53 @@ async def test_a_report_confirmed_while_the_disk_is_full_is_kept_until_it_is_sto
     assert ticket.description == "زباله‌ها سه روز است جمع نشده و بوی بد می‌دهد"
     assert "گزارش شما ثبت شد" in bot.api.last_to(resident.id).text
     assert "زباله‌ها سه روز" in card_in(bot, MUNICIPALITY_CHAT).text
+
+
+async def resolved_report(bot, resident) -> tuple:
+    """A report of hers the municipality marked solved, and the «was it solved?» question."""
+    await register(bot, resident)
+    await file_report(bot, resident)
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    await bot.press(Person(300001, "کارمند شهرداری"), card.data_for("حل شد"), on=card)
+    return await stored_ticket(bot, resident), bot.api.last_to(resident.id)
+
+
+@pytest.mark.parametrize("score", [1, 2, 3, 4, 5])
+async def test_solved_offers_five_scores_and_keeps_the_one_pressed(bot, resident, score):
+    ticket, question = await resolved_report(bot, resident)
+    calls = await bot.press(resident, question.data_for("بله"), on=question)
+    assert [c.method for c in calls[1:]] == ["editMessageReplyMarkup", "sendMessage"]
+    assert "reply_markup" not in calls[1].params  # the question's buttons are gone
+    ask = calls[-1]
+    assert ask.text == texts_fa.ASK_RATING
+    scores = [(to_persian_digits(n), f"r:{ticket.id}:s:{n}") for n in range(1, 6)]
+    assert ask.buttons == scores[::-1]  # one row, read right to left: ۱ on the right
+    calls = await bot.press(resident, ask.data_for(to_persian_digits(score)), on=ask)
+    assert calls[-1].text == texts_fa.THANKS_RATING
+    assert (await bot.app.storage.get_ticket(ticket.id)).rating == score
+
+
+async def test_not_solved_tells_her_the_agency_and_the_office_in_so_many_words(bot, resident):
+    facilitator = Person(400001, "تسهیل‌گر")
+    await bot.app.storage.grant_role(facilitator.id, "facilitator", "shahr_qaem", None)
+    ticket, question = await resolved_report(bot, resident)
+    calls = await bot.press(resident, question.data_for("نه"), on=question)
+    code = bot.app.notices.code(ticket)
+    agency = bot.app.catalog.agency("municipality").name
+    _, category = bot.app.notices.category(ticket)
+    to_her = [c for c in calls if c.chat_id == resident.id and c.method == "sendMessage"]
+    assert [c.text for c in to_her] == [texts_fa.REOPENED_RESIDENT.format(code=code, agency=agency)]
+    assert (
+        "reply_markup" not in next(c for c in calls if c.method == "editMessageReplyMarkup").params
+    )
+    to_agency = [c for c in calls if c.chat_id == MUNICIPALITY_CHAT and c.method == "sendMessage"]
+    assert [c.text for c in to_agency] == [texts_fa.REOPENED_AGENCY.format(code=code)]
+    assert to_agency[0].params["reply_parameters"]["message_id"] == ticket.card_message_id
+    alert = texts_fa.REOPENED_ALERT.format(
+        code=code,
+        category=category,
+        neighborhood=bot.app.catalog.neighborhood("shahr_qaem").name,
+        agency=agency,
+    )
+    assert next(c for c in calls if c.chat_id == facilitator.id).text.startswith(alert)
+    assert (await bot.app.storage.get_ticket(ticket.id)).status == "reopened"
