@@ -869,11 +869,12 @@ class Storage:
     async def overdue(self, agency: str, stage: str, deadline: datetime) -> list[Ticket]:
         """Tickets of `agency` past their deadline and not yet reminded.
 
-        stage 'ack': sent to the agency before `deadline` and still not acknowledged;
-        stage 'resolve': sent before `deadline` and still open at the agency.
+        stage 'ack': sent (or reopened) before `deadline` and still not acknowledged;
+        stage 'resolve': sent (or reopened) before `deadline` and still open at the agency.
+        A reopening sets routed_at again and clears both reminder marks (`update_ticket`).
         """
         if stage == "ack":
-            condition = "status = 'new' AND ack_reminded_at IS NULL"
+            condition = "status IN ('new', 'reopened') AND ack_reminded_at IS NULL"
         else:
             condition = (
                 "status IN ('new', 'acknowledged', 'in_progress', 'reopened')"
