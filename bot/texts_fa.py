@@ -129,6 +129,7 @@ COMMAND_STAFF = "فهرست کارکنان"
 # ---------------------------------------------------------------- staff roles (super-admin)
 ROLE_NAMES = {"facilitator": "تسهیل‌گر", "agency": "کارمند دستگاه"}
 ADMIN_ONLY = "این فرمان فقط برای مدیران سامانه است."
+ADMIN_PRIVATE_ONLY = "این فرمان را در گفتگوی خصوصی با بات بفرستید، نه در گروه."
 GRANT_USAGE = (
     "شیوهٔ استفاده:\n"
     "<code>/grant facilitator شناسه کلید_محله</code>\n"
