@@ -82,26 +82,10 @@ class Call:
 
 # Telegram's HTML parse mode knows these tags; any other `<` and every `&` that does not start
 # an entity must be escaped, or the whole message is refused.
-_TELEGRAM_TAGS = frozenset(
-    [
-        "b",
-        "strong",
-        "i",
-        "em",
-        "u",
-        "ins",
-        "s",
-        "strike",
-        "del",
-        "span",
-        "tg-spoiler",
-        "a",
-        "tg-emoji",
-        "code",
-        "pre",
-        "blockquote",
-    ]
-)
+_TELEGRAM_TAGS = frozenset({
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "tg-emoji", "code", "pre", "blockquote",
+})  # fmt: skip
 _MARKUP = re.compile(
     r"<(/?)([a-z-]+)(?:\s[^<>]*)?>|&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);|[<&]"
 )
