@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import pressed_ticket
+from bot.handlers import ID, callback_choice, pressed_ticket
 from bot.notices import agency_buttons
 from bot.persian import normalize
 from bot.storage import AGENCY, Outgoing, Ticket
@@ -75,12 +75,10 @@ async def _move(
     sources, target = tickets.AGENCY_ACTIONS[action]
     reason = ""
     if action == "no":
-        if not (reason_index or "").isdigit() or int(reason_index) >= len(
-            texts_fa.NOT_OURS_REASONS
-        ):
+        reason = callback_choice(texts_fa.NOT_OURS_REASONS, reason_index or "")
+        if reason is None:
             await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
             return
-        reason = texts_fa.NOT_OURS_REASONS[int(reason_index)]
     notices = context.app.notices
     resident = await context.storage.get_resident(ticket.resident_id)
     agency = notices.agency(ticket.agency)
@@ -105,14 +103,13 @@ async def _move(
     await _answer_or_refresh(update, context, changed, ticket)
 
 
-async def _canned(update: Update, context: BotContext, ticket: Ticket, index: str) -> None:
+async def _canned(update: Update, context: BotContext, ticket: Ticket, pressed: str) -> None:
     """Send a ready answer; if it belongs to a later status the ticket may reach, move there."""
     query = update.callback_query
-    canned = context.catalog.canned_responses
-    if not index.isdigit() or int(index) >= len(canned):
+    answer = callback_choice(context.catalog.canned_responses, pressed)
+    if answer is None:
         await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
         return
-    answer = canned[int(index)]
     notices = context.app.notices
     resident = await context.storage.get_resident(ticket.resident_id)
     agency = notices.agency(ticket.agency)
@@ -196,7 +193,7 @@ async def on_reply(update: Update, context: BotContext) -> None:
 def handlers() -> list[BaseHandler]:
     groups = filters.ChatType.GROUPS
     return [
-        CallbackQueryHandler(on_card_button, pattern=r"^a:"),
+        CallbackQueryHandler(on_card_button, pattern=rf"^a:{ID}:[a-z]+(?::{ID})?$"),
         MessageHandler(
             groups & filters.REPLY & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, on_reply
         ),

@@ -19,7 +19,7 @@ from bot import broadcasts, keyboards, texts_fa
 from bot.context import BotContext
 from bot.delivery import send
 from bot.flood_control import Priority
-from bot.handlers import IdleFlows, conversation
+from bot.handlers import ID, IdleFlows, callback_number, conversation
 from bot.jalali import format_date, format_datetime, format_numeric, parse_jalali
 from bot.keyboards import Buttons
 from bot.persian import to_persian_digits
@@ -271,10 +271,8 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def stop(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    broadcast_id = query.data.removeprefix("bc:stop:")
-    broadcast = (
-        await context.storage.get_broadcast(int(broadcast_id)) if broadcast_id.isdigit() else None
-    )
+    broadcast_id = callback_number(query.data.removeprefix("bc:stop:"))
+    broadcast = await context.storage.get_broadcast(broadcast_id) if broadcast_id else None
     user_id = update.effective_user.id
     if broadcast is None or (
         broadcast.author_id != user_id and user_id not in context.settings.admin_ids
@@ -356,5 +354,5 @@ def handlers(idle: IdleFlows) -> list[BaseHandler]:
     return [
         flow,
         CommandHandler("broadcasts", list_recent, filters=PRIVATE),
-        CallbackQueryHandler(stop, pattern=r"^bc:stop:"),
+        CallbackQueryHandler(stop, pattern=rf"^bc:stop:{ID}$"),
     ]

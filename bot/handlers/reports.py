@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext
-from bot.handlers import IdleFlows, conversation
+from bot.handlers import ID, IdleFlows, conversation, pressed_ticket
 from bot.jalali import format_date, seconds, start_of_day
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
@@ -410,8 +410,7 @@ async def join(update: Update, context: BotContext) -> str | int:
     query = update.callback_query
     user_id = update.effective_user.id
     resident = await context.storage.get_resident(user_id)
-    ticket_id = int(query.data.removeprefix("rp:j:"))
-    ticket = await context.storage.get_ticket(ticket_id)
+    ticket = await pressed_ticket(update, context, part=2)  # rp:j:<ticket id>
     if (
         resident is None
         or ticket is None
@@ -542,7 +541,7 @@ def handlers(idle: IdleFlows) -> list[BaseHandler]:
             ],
             EDIT_PART: [CallbackQueryHandler(edit_part, pattern=r"^rp:e:(cat|desc|media|loc)$")],
             DUPLICATE: [
-                CallbackQueryHandler(join, pattern=r"^rp:j:\d+$"),
+                CallbackQueryHandler(join, pattern=rf"^rp:j:{ID}$"),
                 CallbackQueryHandler(confirm, pattern=r"^rp:ok$"),
             ],
         },
