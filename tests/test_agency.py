@@ -232,6 +232,21 @@ async def test_facilitator_of_another_neighborhood_is_refused(bot, resident):
     assert "یک موضوع دیگر" in calls[-1].text
 
 
+async def test_a_facilitator_revoked_after_opening_a_ticket_can_no_longer_act_on_it(bot, resident):
+    ticket = await setup_ticket(bot, resident, category="other", text="یک موضوع دیگر در محله ما")
+    card = bot.api.last_to(FACILITATOR.id)
+    await bot.press(FACILITATOR, card.data_for("ویرایش"), on=card)  # editing the text …
+    await bot.app.storage.revoke_role(FACILITATOR.id, "facilitator", "shahr_qaem", ADMIN.id)
+    calls = await bot.send(FACILITATOR, "متنی که دیگر نباید ثبت شود")  # … revoked meanwhile
+    assert calls[-1].text == texts_fa.NOT_ALLOWED
+    for label in ("تأیید", "پنهان کردن متن", "رد گزارش"):
+        calls = await bot.press(FACILITATOR, card.data_for(label), on=card)
+        assert calls[-1].params["text"] == texts_fa.NOT_ALLOWED
+    after = await bot.app.storage.get_ticket(ticket.id)
+    assert (after.status, after.hidden_text) == ("review", False)
+    assert after.description == "یک موضوع دیگر در محله ما"
+
+
 async def test_not_solved_reopens_and_alerts(bot, resident):
     ticket = await setup_ticket(bot, resident)
     bot.clock.advance(days=5)

@@ -241,6 +241,7 @@ async def receive_text(update: Update, context: BotContext) -> str | int:
         return EDITING_TEXT
     ticket = await context.storage.get_ticket(context.user_data.pop("editing_ticket", 0))
     if ticket is None or not await _may_triage(context, update.effective_user.id, ticket):
+        await update.effective_message.reply_text(texts_fa.NOT_ALLOWED)  # revoked meanwhile
         return ConversationHandler.END
     resident = await context.storage.get_resident(ticket.resident_id)
     changed = await context.storage.update_ticket(
