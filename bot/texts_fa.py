@@ -24,6 +24,12 @@ TOKEN_REJECTED = (
     "بگیرید و در ‎.env‎ بگذارید. | Settings error: the Bot API rejected BOT_TOKEN (401); get the "
     "token from BotFather again and put it in .env."
 )
+DATABASE_IN_USE = (
+    "خطای راه‌اندازی: بات دیگری (pid {pid}) با همین پایگاه داده ({path}) کار می‌کند؛ اول آن را "
+    "متوقف کنید، یا به این یکی DATABASE_PATH دیگری بدهید. | Start-up error: another bot process "
+    "(pid {pid}) is running on the database {path}; stop it first, or give this one its own "
+    "DATABASE_PATH."
+)
 CATALOG_INVALID = (
     "خطای فهرست محله‌ها و دستگاه‌ها: {reason} — فایل را اصلاح کنید. | "
     "Catalog error: {reason} — fix the file."
