@@ -69,6 +69,10 @@ def run(settings: Settings, catalog: Catalog) -> None:
     except TokenRejected:
         print(texts_fa.TOKEN_REJECTED, file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
+    except webhook.WebhookRefused as exc:
+        reason = f"the Bot API refused it: {exc}"
+        print(texts_fa.SETTING_INVALID.format(name="WEBHOOK_URL", reason=reason), file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
     del lock  # held to here: the OS releases it as the process ends
 
 

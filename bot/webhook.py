@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import tornado.web
 from telegram import Bot, Update
+from telegram.error import BadRequest
 from tornado.httpserver import HTTPServer
 
 from bot.context import MahallehApplication
@@ -27,6 +28,12 @@ from bot.polling import keep_trying
 from config.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class WebhookRefused(Exception):
+    """The Bot API refused WEBHOOK_URL (400): a setting to fix, nothing to retry."""
+
+
 MAX_BODY = 1 << 20  # bytes
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -102,11 +109,14 @@ async def serve(application: MahallehApplication, settings: Settings) -> None:
         async with application:  # opens the database, waits for the Bot API; shuts down
             if application.post_init:
                 await application.post_init(application)
-            await keep_trying(
-                lambda: application.bot.set_webhook(
-                    url, secret_token=secret_token, allowed_updates=Update.ALL_TYPES
+            try:
+                await keep_trying(
+                    lambda: application.bot.set_webhook(
+                        url, secret_token=secret_token, allowed_updates=Update.ALL_TYPES
+                    )
                 )
-            )
+            except BadRequest as exc:  # e.g. a port Telegram does not call (443, 80, 88, 8443)
+                raise WebhookRefused(exc.message) from None
             path = urlparse(url).path.rstrip("/")
             server = HTTPServer(
                 WebhookApp(path, application.bot, application.update_queue, secret_token),

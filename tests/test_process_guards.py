@@ -189,3 +189,25 @@ async def test_a_rejected_token_is_not_printed_even_at_debug(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == texts_fa.TOKEN_REJECTED
     assert TOKEN.partition(":")[2] not in result.stderr + result.stdout
+
+
+async def test_a_webhook_url_the_bot_api_refuses_exits_2_with_one_line(tmp_path):
+    stand_in = StandIn()
+    stand_in.refused["setWebhook"] = "Bad Request: bad webhook: ports 80, 88, 443 or 8443 only"
+    server, port = stand_in.listen()
+    try:
+        result = await asyncio.to_thread(
+            bot_command,
+            tmp_path,
+            BOT_API_URL=f"http://127.0.0.1:{port}/bot",
+            WEBHOOK_URL="https://bot.example.org:9999/hook",
+            WEBHOOK_SECRET=SECRET,
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith(texts_fa.SETTING_INVALID.split("{")[0] + "WEBHOOK_URL")
+    assert "WEBHOOK_URL is invalid (the Bot API refused it: " in line
+    assert "443 or 8443" in line
+    assert "Traceback" not in result.stderr
