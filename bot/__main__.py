@@ -54,8 +54,8 @@ def run(settings: Settings, catalog: Catalog) -> None:
     """Serve until stopped. Without a route to the Bot API this waits and tries again (one log
     line an attempt, see `keep_trying`); a rejected token, or another bot on the database,
     exits 2 with one line."""
-    try:
-        lock = instance_lock.hold(settings.database_path)  # before anything opens the database
+    try:  # before anything opens the database; held until the process ends
+        instance_lock.hold(settings.database_path)
     except instance_lock.DatabaseInUse as busy:
         print(texts_fa.DATABASE_IN_USE.format(pid=busy.holder or "?", path=settings.database_path),
               file=sys.stderr)  # fmt: skip
@@ -73,23 +73,21 @@ def run(settings: Settings, catalog: Catalog) -> None:
         reason = f"the Bot API refused it: {exc}"
         print(texts_fa.SETTING_INVALID.format(name="WEBHOOK_URL", reason=reason), file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
-    del lock  # held to here: the OS releases it as the process ends
 
 
 def check(settings: Settings) -> None:
     """Prepare the database; beside a running bot (its lock held), only read it."""
     path = Path(settings.database_path)
-    try:
-        lock = instance_lock.hold(path)
+    try:  # no bot may start while this migrates
+        instance_lock.hold(path)
     except instance_lock.DatabaseInUse as busy:
-        lock, running = None, busy.holder or "?"
+        running = busy.holder or "?"
         if not path.exists():
             print(f"OK: settings, catalog; a bot (pid {running}) is starting on {path}")
             return
     else:
         running = ""
     print(asyncio.run(_check_database(Storage(path), running)))
-    del lock  # held to here
 
 
 async def _check_database(storage: Storage, running: str) -> str:

@@ -24,8 +24,9 @@ def lock_path(database: Path) -> Path:
 
 
 def hold(database: Path) -> int | None:
-    """Take the lock for `database` (creating its folder) and write this pid into it; the
-    descriptor returned keeps it until the process ends. None for an in-memory database."""
+    """Take the lock for `database` (creating its folder) and write this pid into it. The
+    descriptor returned is never closed: the lock lasts as long as the process. None for an
+    in-memory database."""
     if str(database) == ":memory:":
         return None
     path = lock_path(database)

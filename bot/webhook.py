@@ -28,15 +28,13 @@ from bot.polling import keep_trying
 from config.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
+MAX_BODY = 1 << 20  # bytes
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class WebhookRefused(Exception):
     """The Bot API refused WEBHOOK_URL (400): a setting to fix, nothing to retry."""
-
-
-MAX_BODY = 1 << 20  # bytes
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @tornado.web.stream_request_body
