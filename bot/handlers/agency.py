@@ -103,10 +103,10 @@ async def _move(
     await _answer_or_refresh(update, context, changed, ticket)
 
 
-async def _canned(update: Update, context: BotContext, ticket: Ticket, pressed: str) -> None:
+async def _canned(update: Update, context: BotContext, ticket: Ticket, index: str) -> None:
     """Send a ready answer; if it belongs to a later status the ticket may reach, move there."""
     query = update.callback_query
-    answer = callback_choice(context.catalog.canned_responses, pressed)
+    answer = callback_choice(context.catalog.canned_responses, index)
     if answer is None:
         await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
         return
