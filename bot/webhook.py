@@ -3,9 +3,12 @@ queue (python-telegram-bot's documented way to run a custom webhook server).
 
 python-telegram-bot's built-in server reads a whole body (up to 100 MB) into memory before it
 looks at the secret, and answers a malformed body with 500. This one, for every POST:
-- checks the secret header first, before any of the body is read (403);
-- refuses a body over MAX_BODY from its Content-Length, or as it streams in (413), so no more
-  than MAX_BODY of it is ever held (Telegram's updates are a few kilobytes);
+- checks the secret header before any of the body is read: a request without it gets 403, and
+  nothing of its body is kept (a small body is read to its end and dropped, so that the answer
+  reaches the client before the connection closes);
+- refuses a body over MAX_BODY from its Content-Length, or as it streams in (413, or 403 without
+  the secret) and closes the connection: no more than MAX_BODY is ever read or held (Telegram's
+  updates are a few kilobytes);
 - answers anything that is not one update as JSON with 400.
 """
 
@@ -15,7 +18,9 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Coroutine
 from http import HTTPStatus
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import tornado.web
@@ -44,27 +49,31 @@ class UpdateReceiver(tornado.web.RequestHandler):
     def initialize(self, bot: Bot, queue: asyncio.Queue, secret: str) -> None:
         self.bot, self.queue, self.secret = bot, queue, secret
         self.body = bytearray()
+        self.received = 0
+        self.forged = False
 
     def prepare(self) -> None:
         """Runs when the headers are in and before any of the body is read."""
         given = self.request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
-            self._refuse(HTTPStatus.FORBIDDEN)
-            return
+        self.forged = not hmac.compare_digest(given.encode(), self.secret.encode())
         length = self.request.headers.get("Content-Length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, length)
+            self._refuse_oversize(f"Content-Length {length}")
 
     def data_received(self, chunk: bytes) -> None:
         if self._finished:
             return
-        if len(self.body) + len(chunk) > MAX_BODY:  # no Content-Length (chunked), or a lie
-            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "over the limit")
-            return
-        self.body += chunk
+        self.received += len(chunk)
+        if self.received > MAX_BODY:  # no Content-Length (chunked), or a false one
+            self._refuse_oversize("over the limit as it came")
+        elif not self.forged:
+            self.body += chunk
 
     async def post(self) -> None:
         if self._finished:
+            return
+        if self.forged:
+            self._refuse(HTTPStatus.FORBIDDEN)
             return
         try:
             update = Update.de_json(json.loads(self.body), self.bot)
@@ -75,6 +84,11 @@ class UpdateReceiver(tornado.web.RequestHandler):
             return
         await self.queue.put(update)
         self.finish()
+
+    def _refuse_oversize(self, detail: str) -> None:
+        """Answer now, without reading the rest: tornado then closes the connection."""
+        self._refuse(HTTPStatus.FORBIDDEN if self.forged else HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                     detail)  # fmt: skip
 
     def _refuse(self, status: HTTPStatus, detail: str = "") -> None:
         level = logging.DEBUG if status == HTTPStatus.FORBIDDEN else logging.INFO
@@ -93,41 +107,73 @@ class WebhookApp(tornado.web.Application):
 
 
 async def serve(application: MahallehApplication, settings: Settings) -> None:
-    """Register the webhook and serve until SIGINT or SIGTERM; then stop cleanly. Without a
-    route to the Bot API this waits and tries again (see `keep_trying`)."""
+    """Start, serve until SIGINT or SIGTERM, stop cleanly. A stop signal also ends the start-up
+    while it waits for the Bot API (see `keep_trying`)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    server: HTTPServer | None = None
+    try:
+        server = await _unless_stopped(_start(application, settings), stop)
+        if server is not None:
+            _LOGGER.info("Webhook listening on port %d", settings.webhook_port)
+            await stop.wait()
+    finally:
+        if server is not None:
+            server.stop()
+            await server.close_all_connections()
+        if application.running:
+            await application.stop()
+        await application.shutdown()  # closes the database, whatever the start-up reached
+
+
+async def _start(application: MahallehApplication, settings: Settings) -> HTTPServer:
+    """Open the database, wait for the Bot API, register the webhook, start handling updates,
+    listen. No await after `listen`: a stop signal never leaves a listener behind."""
     url, secret = settings.webhook_url, settings.webhook_secret  # Settings pairs them
     assert url is not None
     assert secret is not None
-    secret_token = secret.get_secret_value()
-    main = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, main.cancel)
-    with contextlib.suppress(asyncio.CancelledError):
-        async with application:  # opens the database, waits for the Bot API; shuts down
-            if application.post_init:
-                await application.post_init(application)
-            try:
-                await keep_trying(
-                    lambda: application.bot.set_webhook(
-                        url, secret_token=secret_token, allowed_updates=Update.ALL_TYPES
-                    )
-                )
-            except BadRequest as exc:  # e.g. a port Telegram does not call (443, 80, 88, 8443)
-                raise WebhookRefused(exc.message) from None
-            path = urlparse(url).path.rstrip("/")
-            server = HTTPServer(
-                WebhookApp(path, application.bot, application.update_queue, secret_token),
-                max_body_size=2 * MAX_BODY,  # a backstop: the handler refuses at MAX_BODY
-                idle_connection_timeout=60,
-                body_timeout=30,
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    try:
+        await keep_trying(
+            lambda: application.bot.set_webhook(
+                url, secret_token=secret.get_secret_value(), allowed_updates=Update.ALL_TYPES
             )
-            server.listen(settings.webhook_port, address="0.0.0.0")
-            await application.start()
-            _LOGGER.info("Webhook listening on port %d", settings.webhook_port)
-            try:
-                await asyncio.Event().wait()  # until a stop signal cancels this task
-            finally:
-                server.stop()
-                await server.close_all_connections()
-                await application.stop()
+        )
+    except BadRequest as exc:  # e.g. a port Telegram does not call (443, 80, 88, 8443)
+        raise WebhookRefused(exc.message) from None
+    await application.start()
+    app = WebhookApp(
+        urlparse(url).path.rstrip("/"),
+        application.bot,
+        application.update_queue,
+        secret.get_secret_value(),
+    )
+    server = HTTPServer(
+        app,
+        max_body_size=2 * MAX_BODY,  # a backstop: the handler refuses at MAX_BODY
+        idle_connection_timeout=60,
+        body_timeout=30,
+    )
+    server.listen(settings.webhook_port, address="0.0.0.0")
+    return server
+
+
+_T = TypeVar("_T")
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, _T], stop: asyncio.Event) -> _T | None:
+    """`work`'s result; or None, `work` cancelled, if `stop` is set first."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return None
