@@ -1,22 +1,22 @@
 """`python -m bot`: run the bot (polling, or a webhook when WEBHOOK_URL is set).
 
-`python -m bot check` validates settings and catalog and migrates the database, then exits.
-A missing or malformed setting ends the process with exit code 2 and one line per problem.
+`python -m bot check` validates settings and catalog and migrates the database, then exits;
+beside a running bot it only reads the database. A missing or malformed setting, or another
+bot already running on the database, ends the process with exit code 2 and one line.
 """
 
 import argparse
 import asyncio
-import logging
 import sys
-from urllib.parse import urlparse
+from pathlib import Path
 
 from pydantic import ValidationError
 from telegram import Update
-from telegram.ext import Application
 
-from bot import texts_fa
+from bot import instance_lock, texts_fa, webhook
 from bot.app import build_application
 from bot.catalog_keys import reconcile
+from bot.logs import configure_logging, secrets_of
 from bot.polling import TokenRejected
 from bot.storage import Storage
 from config.catalog import Catalog, CatalogError, load_catalog
@@ -53,55 +53,64 @@ def load_config() -> tuple[Settings, Catalog]:
 
 def run(settings: Settings, catalog: Catalog) -> None:
     """Serve until stopped. Without a route to the Bot API this waits and tries again (one log
-    line an attempt, see `ResilientBot`); a rejected token exits 2 with one line."""
+    line an attempt, see `keep_trying`); a rejected token, or another bot on the database,
+    exits 2 with one line."""
+    try:  # before anything opens the database; held until the process ends
+        instance_lock.hold(settings.database_path)
+    except instance_lock.DatabaseInUse as busy:
+        print(texts_fa.DATABASE_IN_USE.format(pid=busy.holder or "?", path=settings.database_path),
+              file=sys.stderr)  # fmt: skip
+        raise SystemExit(EXIT_CONFIG) from None
     application = build_application(settings, catalog)
     try:
-        _serve(application, settings)
+        if settings.webhook_url:
+            asyncio.run(webhook.serve(application, settings))
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
     except TokenRejected:
         print(texts_fa.TOKEN_REJECTED, file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
     except CatalogError as exc:  # keys the database still uses (bot.catalog_keys)
         print(texts_fa.CATALOG_INVALID.format(reason=exc), file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
+    except webhook.WebhookRefused as exc:
+        reason = f"the Bot API refused it: {exc}"
+        print(texts_fa.SETTING_INVALID.format(name="WEBHOOK_URL", reason=reason), file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
 
 
-def _serve(application: Application, settings: Settings) -> None:
-    if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        application.run_webhook(
-            listen="0.0.0.0",
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-            bootstrap_retries=-1,
-        )
+def check(settings: Settings, catalog: Catalog) -> None:
+    """Prepare the database and reconcile the catalog's keys with it; beside a running bot (its
+    lock held), only read it."""
+    path = Path(settings.database_path)
+    try:  # no bot may start while this migrates
+        instance_lock.hold(path)
+    except instance_lock.DatabaseInUse as busy:
+        running = busy.holder or "?"
+        if not path.exists():
+            print(f"OK: settings, catalog; a bot (pid {running}) is starting on {path}")
+            return
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
-
-
-async def check(settings: Settings, catalog: Catalog) -> None:
-    storage = Storage(settings.database_path)
-    await storage.connect()
+        running = ""
     try:
-        await reconcile(storage, catalog)
-        version = await storage.schema_version()
+        print(asyncio.run(_check_database(Storage(path), catalog, running)))
     except CatalogError as exc:
         print(texts_fa.CATALOG_INVALID.format(reason=exc), file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
+
+
+async def _check_database(storage: Storage, catalog: Catalog, running: str) -> str:
+    await storage.connect(read_only=bool(running))
+    try:
+        await reconcile(storage, catalog, apply_renames=not running)
+        line = f"OK: settings, catalog, database schema v{await storage.schema_version()}"
+        if running:
+            pending = await storage.pending_migrations()
+            line += f" (read only: a bot, pid {running}, is running on it"
+            line += f"; {pending} migration(s) apply at its next start)" if pending else ")"
     finally:
         await storage.close()
-    print(f"OK: settings, catalog, database schema v{version}")
-
-
-def configure_logging(level: str) -> None:
-    """What an operator reads: start, stop, errors, announcements, a minute's summary."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL, and the URL holds the token; the job queue's scheduler logs
-    # every run of every job, which buries what an operator needs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return line
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,9 +118,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", nargs="?", default="run", choices=["run", "check"])
     args = parser.parse_args(argv)
     settings, catalog = load_config()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets_of(settings))
     if args.command == "check":
-        asyncio.run(check(settings, catalog))
+        check(settings, catalog)
     else:
         run(settings, catalog)
 

@@ -13,8 +13,8 @@ and polling retries that batch for ever. Here such an update is logged and repla
 import asyncio
 import datetime as dtm
 import logging
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -33,25 +33,36 @@ class TokenRejected(Exception):
     so that python-telegram-bot's start-up loop does not log it with a traceback."""
 
 
+_T = TypeVar("_T")
+
+
+async def keep_trying(action: Callable[[], Awaitable[_T]]) -> _T:
+    """`action()` (a Bot API call) until the Bot API answers it: no route, refused, timed out,
+    5xx or 429 waits and tries again (1 s, 2 s … a minute apart), one log line an attempt;
+    any other error (400, a rejected token) goes up at once."""
+    pause, attempt = FIRST_PAUSE, 1
+    while True:
+        try:
+            result = await action()
+        except BadRequest:  # a NetworkError to python-telegram-bot, but nothing to wait for
+            raise
+        except (NetworkError, RetryAfter) as exc:
+            _LOGGER.warning("Bot API not reachable (attempt %d: %s); trying again in %.0f s",
+                            attempt, exc, pause)  # fmt: skip
+            await asyncio.sleep(pause)
+            pause, attempt = min(pause * 2, LONGEST_PAUSE), attempt + 1
+        else:
+            if attempt > 1:
+                _LOGGER.info("Bot API reached after %d attempts", attempt)
+            return result
+
+
 class ResilientBot(ExtBot[Priority]):
     async def initialize(self) -> None:
-        pause, attempt = FIRST_PAUSE, 1
-        while True:
-            try:
-                await super().initialize()
-            except InvalidToken:
-                raise TokenRejected from None  # its message holds the token
-            except BadRequest:
-                raise
-            except (NetworkError, RetryAfter) as exc:  # no route, refused, timed out, 5xx, 429
-                _LOGGER.warning("Bot API not reachable (attempt %d: %s); trying again in %.0f s",
-                                attempt, exc, pause)  # fmt: skip
-                await asyncio.sleep(pause)
-                pause, attempt = min(pause * 2, LONGEST_PAUSE), attempt + 1
-            else:
-                if attempt > 1:
-                    _LOGGER.info("Bot API reached after %d attempts", attempt)
-                return
+        try:
+            await keep_trying(super().initialize)
+        except InvalidToken:
+            raise TokenRejected from None  # its message holds the token
 
     async def get_updates(
         self,

@@ -491,12 +491,16 @@ class Storage:
         # Called whenever messages are owed; the delivery worker sets it to wake itself up.
         self.on_enqueue: Callable[[], None] = lambda: None
 
-    async def connect(self) -> None:
-        """Open (creating folder and file) and bring the schema up to date."""
-        if str(self.path) != ":memory:":
+    async def connect(self, *, read_only: bool = False) -> None:
+        """Open (creating folder and file) and bring the schema up to date; or, `read_only`,
+        open an existing file and change nothing in it (beside a running bot)."""
+        if str(self.path) != ":memory:" and not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
         self._db.row_factory = aiosqlite.Row
+        if read_only:
+            await self._db.execute("PRAGMA query_only = ON")
+            return
         for pragma in (
             "journal_mode = WAL",
             "foreign_keys = ON",
@@ -572,6 +576,10 @@ class Storage:
     async def schema_version(self) -> int:
         row = await self._fetchone("SELECT MAX(version) AS v FROM schema_version")
         return int(row["v"]) if row and row["v"] is not None else 0
+
+    async def pending_migrations(self) -> int:
+        """Migrations this code would apply at the next (writable) start."""
+        return len(MIGRATIONS) - await self.schema_version()
 
     # ------------------------------------------------------------------ residents
 
@@ -995,11 +1003,12 @@ class Storage:
     async def overdue(self, agency: str, stage: str, deadline: datetime) -> list[Ticket]:
         """Tickets of `agency` past their deadline and not yet reminded.
 
-        stage 'ack': sent to the agency before `deadline` and still not acknowledged;
-        stage 'resolve': sent before `deadline` and still open at the agency.
+        stage 'ack': sent (or reopened) before `deadline` and still not acknowledged;
+        stage 'resolve': sent (or reopened) before `deadline` and still open at the agency.
+        A reopening sets routed_at again and clears both reminder marks (`update_ticket`).
         """
         if stage == "ack":
-            condition = "status = 'new' AND ack_reminded_at IS NULL"
+            condition = "status IN ('new', 'reopened') AND ack_reminded_at IS NULL"
         else:
             condition = (
                 "status IN ('new', 'acknowledged', 'in_progress', 'reopened')"

@@ -24,6 +24,12 @@ TOKEN_REJECTED = (
     "بگیرید و در ‎.env‎ بگذارید. | Settings error: the Bot API rejected BOT_TOKEN (401); get the "
     "token from BotFather again and put it in .env."
 )
+DATABASE_IN_USE = (
+    "خطای راه‌اندازی: بات دیگری (pid {pid}) با همین پایگاه داده ({path}) کار می‌کند؛ اول آن را "
+    "متوقف کنید، یا به این یکی DATABASE_PATH دیگری بدهید. | Start-up error: another bot process "
+    "(pid {pid}) is running on the database {path}; stop it first, or give this one its own "
+    "DATABASE_PATH."
+)
 CATALOG_INVALID = (
     "خطای فهرست محله‌ها و دستگاه‌ها: {reason} — فایل را اصلاح کنید. | "
     "Catalog error: {reason} — fix the file."
@@ -134,6 +140,7 @@ COMMAND_STAFF = "فهرست کارکنان"
 # ---------------------------------------------------------------- staff roles (super-admin)
 ROLE_NAMES = {"facilitator": "تسهیل‌گر", "agency": "کارمند دستگاه"}
 ADMIN_ONLY = "این فرمان فقط برای مدیران سامانه است."
+ADMIN_PRIVATE_ONLY = "این فرمان را در گفتگوی خصوصی با بات بفرستید، نه در گروه."
 GRANT_USAGE = (
     "شیوهٔ استفاده:\n"
     "<code>/grant facilitator شناسه کلید_محله</code>\n"

@@ -8,10 +8,25 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+
+def _plain(value: str) -> str:
+    """Names go into HTML messages as they are: no markup characters in them."""
+    if any(ch in value for ch in "<>&"):
+        raise ValueError("must not contain <, > or &")
+    return value
+
 
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
-Name = Annotated[str, Field(min_length=1, max_length=120)]
+Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_plain)]
 
 
 class _Entry(BaseModel):

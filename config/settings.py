@@ -1,10 +1,11 @@
 """Runtime settings, read from the environment or a `.env` file (see `.env.example`)."""
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -25,7 +26,8 @@ class Settings(BaseSettings):
     proxy_url: SecretStr | None = None
     webhook_url: str | None = None
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    webhook_secret: SecretStr | None = None
+    # Required with WEBHOOK_URL: without it anyone who finds the URL can post forged updates.
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     conversation_ttl_hours: float = Field(default=24, gt=0)
     reports_per_day: int = Field(default=5, ge=1)
@@ -74,6 +76,16 @@ class Settings(BaseSettings):
         if not value.startswith("https://"):
             raise ValueError("must start with https://")
         return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_for_webhook(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value() if value else ""
+        if info.data.get("webhook_url") and not secret:
+            raise ValueError("required when WEBHOOK_URL is set")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("1 to 256 characters: letters A-Z a-z, digits, _ and -")
+        return value or None
 
     @field_validator("timezone")
     @classmethod

@@ -55,6 +55,11 @@ class Call:
         return self.params.get("text") or self.params.get("caption") or ""
 
     @property
+    def visible(self) -> str:
+        """The text as the person reads it: tags gone, entities decoded."""
+        return html.unescape(re.sub(r"<[^<>]*>", "", self.text))
+
+    @property
     def markup(self) -> dict[str, Any]:
         markup = self.params.get("reply_markup") or {}
         return json.loads(markup) if isinstance(markup, str) else markup
@@ -76,6 +81,35 @@ class Call:
         matches = [data for label, data in self.buttons if label_part in label]
         assert len(matches) == 1, f"{label_part!r} in {self.buttons}"
         return matches[0]
+
+
+# Telegram's HTML parse mode knows these tags; any other `<` and every `&` that does not start
+# an entity must be escaped, or the whole message is refused.
+_TELEGRAM_TAGS = frozenset({
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "tg-emoji", "code", "pre", "blockquote",
+})  # fmt: skip
+_MARKUP = re.compile(
+    r"<(/?)([a-z-]+)(?:\s[^<>]*)?>|&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);|[<&]"
+)
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would refuse `text` as HTML ("can't parse entities"), or None."""
+    open_tags: list[str] = []
+    for match in _MARKUP.finditer(text):
+        closing, name = match.group(1), match.group(2)
+        if match.group(0) in "<&":
+            return f"unescaped {match.group(0)!r} at offset {match.start()}"
+        if name is None:
+            continue  # an entity
+        if name not in _TELEGRAM_TAGS:
+            return f"unsupported start tag {name!r}"
+        if not closing:
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return f"unmatched end tag {name!r}"
+    return f"unclosed start tag {open_tags[-1]!r}" if open_tags else None
 
 
 @dataclass
@@ -174,6 +208,9 @@ class FakeBotAPI(BaseRequest):
             raise TimedOut(fault.description)
         if fault is not None:
             return self._error(fault)
+        problem = params.get("parse_mode") == "HTML" and html_problem(call.text)
+        if problem:
+            return self._error(Fault(400, f"Bad Request: can't parse entities: {problem}"))
         call.result = self._result(call)
         self.calls.append(call)
         self.answered.set()

@@ -245,6 +245,20 @@ async def test_staff_commands_from_a_non_admin_in_a_group_stay_silent(bot):
     assert await bot.app.storage.staff() == []
 
 
+async def test_admin_commands_in_a_group_list_nobody_and_change_nothing(bot):
+    await bot.send(ADMIN, f"/grant agency {CLERK.id} municipality")
+    before = await bot.app.storage.staff()
+    for command in ("/staff", f"/grant facilitator {NEWCOMER.id} shahr_qaem",
+                    f"/revoke agency {CLERK.id} municipality"):  # fmt: skip
+        calls = await bot.feed(in_group(bot, ADMIN, command, MUNICIPALITY_CHAT))
+        assert only_reply(calls).text == texts_fa.ADMIN_PRIVATE_ONLY
+    assert await bot.app.storage.staff() == before
+    shown = "\n".join(c.text for c in bot.api.sent_to(MUNICIPALITY_CHAT))
+    assert str(CLERK.id) not in shown
+    calls = await bot.feed(in_group(bot, ADMIN, "/chatid", MUNICIPALITY_CHAT))  # still there
+    assert only_reply(calls).text == texts_fa.CHAT_ID.format(chat_id=MUNICIPALITY_CHAT)
+
+
 # ---------------------------------------------------------------- ids to copy
 
 

@@ -247,6 +247,21 @@ async def test_facilitator_of_another_neighborhood_is_refused(bot, resident):
     assert "یک موضوع دیگر" in calls[-1].text
 
 
+async def test_a_facilitator_revoked_after_opening_a_ticket_can_no_longer_act_on_it(bot, resident):
+    ticket = await setup_ticket(bot, resident, category="other", text="یک موضوع دیگر در محله ما")
+    card = bot.api.last_to(FACILITATOR.id)
+    await bot.press(FACILITATOR, card.data_for("ویرایش"), on=card)  # editing the text …
+    await bot.app.storage.revoke_role(FACILITATOR.id, "facilitator", "shahr_qaem", ADMIN.id)
+    calls = await bot.send(FACILITATOR, "متنی که دیگر نباید ثبت شود")  # … revoked meanwhile
+    assert calls[-1].text == texts_fa.NOT_ALLOWED
+    for label in ("تأیید", "پنهان کردن متن", "رد گزارش"):
+        calls = await bot.press(FACILITATOR, card.data_for(label), on=card)
+        assert calls[-1].params["text"] == texts_fa.NOT_ALLOWED
+    after = await bot.app.storage.get_ticket(ticket.id)
+    assert (after.status, after.hidden_text) == ("review", False)
+    assert after.description == "یک موضوع دیگر در محله ما"
+
+
 async def test_not_solved_reopens_and_alerts(bot, resident):
     ticket = await setup_ticket(bot, resident)
     bot.clock.advance(days=5)
@@ -264,9 +279,9 @@ async def test_not_solved_reopens_and_alerts(bot, resident):
     assert "حل نشده" in bot.api.last_to(FACILITATOR.id).text
     calls = await bot.press(resident, question.data_for("نه"), on=question)
     assert calls[0].params["text"] == texts_fa.ALREADY_ANSWERED
-    bot.clock.advance(days=6)  # the resolve deadline (7 days) counts from the reopening
-    assert await sla.check_deadlines(bot.app) == 0
-    bot.clock.advance(days=2)
+    bot.clock.advance(days=6)  # the deadlines count from the reopening: acknowledge (24 h) …
+    assert await sla.check_deadlines(bot.app) == 1
+    bot.clock.advance(days=2)  # … and resolve (7 days)
     assert await sla.check_deadlines(bot.app) == 1
 
 
@@ -299,6 +314,26 @@ async def test_deadline_reminders_by_moving_the_clock(bot, resident):
     assert await sla.check_deadlines(bot.app) == 1
     await bot.app.delivery.drain()
     assert "رسیدگی" in bot.api.last_to(FACILITATOR.id).text
+
+
+async def test_a_reopened_ticket_is_reminded_to_acknowledge_again(bot, resident):
+    await setup_ticket(bot, resident)
+    bot.clock.advance(hours=25)
+    assert await sla.check_deadlines(bot.app) == 1  # the first acknowledgement reminder
+    card = card_in(bot, MUNICIPALITY_CHAT)
+    await bot.press(CLERK, card.data_for("حل شد"), on=card)
+    question = bot.api.last_to(resident.id)
+    await bot.press(resident, question.data_for("نه"), on=question)  # reopened
+    assert await sla.check_deadlines(bot.app) == 0
+    bot.clock.advance(hours=23)
+    assert await sla.check_deadlines(bot.app) == 0  # 24 h from the reopening, not before
+    bot.clock.advance(hours=2)
+    assert await sla.check_deadlines(bot.app) == 1
+    await bot.app.delivery.drain()
+    ack = texts_fa.SLA_STAGE["ack"]
+    assert ack in bot.api.last_to(MUNICIPALITY_CHAT).text
+    assert ack in bot.api.last_to(FACILITATOR.id).text
+    assert await sla.check_deadlines(bot.app) == 0  # once per reopening
 
 
 def ticket_card(bot) -> int:

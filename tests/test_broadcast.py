@@ -2,6 +2,8 @@
 
 from collections import Counter
 
+import pytest
+
 from bot import broadcasts, texts_fa
 from tests.conftest import ADMIN, MUNICIPALITY_CHAT, WATER_CHAT
 from tests.flows import PHOTO, card_in, file_report, register
@@ -125,6 +127,60 @@ async def test_someone_else_cannot_stop_it(bot):
     await bot.press(ADMIN, "bc:send", on=summary)
     calls = await bot.press(FACILITATOR, "bc:stop:1")
     assert calls[-1].params["text"] == texts_fa.NOT_ALLOWED
+
+
+async def facilitator_revoked(bot) -> None:
+    await bot.app.storage.revoke_role(FACILITATOR.id, "facilitator", "shahr_qaem", ADMIN.id)
+
+
+@pytest.mark.parametrize(
+    ("steps", "act"),
+    [([], "bc:send"), ([], "bc:sched"), (["bc:sched", "۱۴۰۴/۱۰/۰۱ ۱۸:۳۰"], "bc:send")],
+    ids=["send now", "schedule", "confirm the time"],
+)
+async def test_a_facilitator_revoked_with_a_draft_open_can_no_longer_send_it(bot, steps, act):
+    people = await residents(bot, 2, "shahr_qaem", 6000)
+    await bot.app.storage.grant_role(FACILITATOR.id, "facilitator", "shahr_qaem", ADMIN.id)
+    calls = await compose(bot, FACILITATOR, [])
+    for step in steps:  # still a facilitator
+        if step.startswith("bc:"):
+            calls = await bot.press(FACILITATOR, step, on=calls[-1])
+        else:
+            calls = await bot.send(FACILITATOR, step)
+    await facilitator_revoked(bot)
+    answer = (await bot.press(FACILITATOR, act, on=calls[-1]))[0]
+    assert (answer.params["text"], answer.params["show_alert"]) == (texts_fa.NOT_ALLOWED, True)
+    assert "broadcast" not in bot.app.user_data[FACILITATOR.id]  # the draft is gone
+    assert await bot.app.storage.recent_broadcasts(10) == []
+    assert all("جلسهٔ محله" not in t for t in received(bot, people))
+
+
+async def test_a_scheduled_announcement_of_a_revoked_facilitator_does_not_go_out(bot):
+    people = await residents(bot, 2, "shahr_qaem", 6000)
+    await bot.app.storage.grant_role(FACILITATOR.id, "facilitator", "shahr_qaem", ADMIN.id)
+    calls = await compose(bot, FACILITATOR, [])
+    await bot.press(FACILITATOR, "bc:sched", on=calls[-1])
+    calls = await bot.send(FACILITATOR, "۱۴۰۴/۱۰/۰۱ ۱۸:۳۰")
+    await bot.press(FACILITATOR, "bc:send", on=calls[-1])
+    await facilitator_revoked(bot)
+    bot.clock.advance(days=2)
+    await broadcasts.tick(bot.app)
+    await bot.app.delivery.drain()
+    assert all("جلسهٔ محله" not in t for t in received(bot, people))
+    assert [b.state for b in await bot.app.storage.recent_broadcasts(10)] == ["cancelled"]
+
+
+async def test_a_revoked_facilitator_cannot_stop_their_announcement(bot):
+    await residents(bot, 3, "shahr_qaem", 6000)
+    await bot.app.storage.grant_role(FACILITATOR.id, "facilitator", "shahr_qaem", ADMIN.id)
+    bot.auto_deliver = False
+    summary = (await compose(bot, FACILITATOR, []))[-1]
+    await bot.press(FACILITATOR, "bc:send", on=summary)
+    progress = bot.api.last_to(FACILITATOR.id)
+    await facilitator_revoked(bot)
+    calls = await bot.press(FACILITATOR, progress.data_for("توقف"), on=progress)
+    assert calls[-1].params["text"] == texts_fa.NOT_ALLOWED
+    assert [b.state for b in await bot.app.storage.recent_broadcasts(10)] == ["sending"]
 
 
 async def test_blocked_residents_are_marked_and_skipped(bot):

@@ -82,6 +82,12 @@ def test_category_with_unknown_agency(tmp_path):
     assert "known: a1" in message
 
 
+def test_a_name_with_markup_characters_is_refused(tmp_path):
+    text = NEIGHBORHOOD + AGENCY.replace("دستگاه", "آب & فاضلاب") + CATEGORY
+    message = error_for(write(tmp_path, text))
+    assert "agencies[0].name: must not contain <, > or &" in message
+
+
 def test_duplicate_key(tmp_path):
     text = NEIGHBORHOOD + AGENCY + CATEGORY + CATEGORY.replace("دسته", "دیگری")
     assert "categories[1].key: 'c1' is used twice" in error_for(write(tmp_path, text))

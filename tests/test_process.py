@@ -29,6 +29,7 @@ class StandIn:
         self.calls: list[tuple[str, dict]] = []
         self.uris: list[str] = []  # as requested: absolute when the bot came through a proxy
         self.token_rejected = False
+        self.refused: dict[str, str] = {}  # method -> a 400's description
         self.updates = [
             {
                 "update_id": 1,
@@ -54,6 +55,11 @@ class StandIn:
                 if stand_in.token_rejected:
                     self.set_status(401)
                     self.write({"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    return
+                if method in stand_in.refused:
+                    self.set_status(400)
+                    self.write({"ok": False, "error_code": 400,
+                                "description": stand_in.refused[method]})  # fmt: skip
                     return
                 if method == "getUpdates":
                     offset = int(params.get("offset") or 0)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from bot import texts_fa
 from config.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,25 @@ def test_malformed_setting(tmp_path, name, value):
     assert f"Settings error: {name} is invalid" in result.stderr
     assert "Traceback" not in result.stderr
     assert TOKEN not in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["check"]])
+def test_a_webhook_without_a_secret_refuses_to_start(tmp_path, command):
+    result = run_bot(tmp_path, *command, BOT_TOKEN=TOKEN, WEBHOOK_URL="https://bot.example/hook")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        texts_fa.SETTING_INVALID.format(
+            name="WEBHOOK_SECRET", reason="required when WEBHOOK_URL is set"
+        )
+    ]
+    assert not (tmp_path / "data").exists()  # nothing was touched
+
+
+def test_a_webhook_secret_telegram_would_refuse_is_named(tmp_path):
+    result = run_bot(tmp_path, "check", BOT_TOKEN=TOKEN, WEBHOOK_URL="https://bot.example/hook",
+                     WEBHOOK_SECRET="not allowed!")  # fmt: skip
+    assert result.returncode == 2
+    assert "Settings error: WEBHOOK_SECRET is invalid (1 to 256 characters" in result.stderr
 
 
 def test_broken_catalog(tmp_path):

@@ -1,9 +1,10 @@
 """One module per capability; each exposes `handlers()` for bot.app to register."""
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -15,14 +16,33 @@ from bot.storage import Ticket
 
 LAST_SEEN = "last_seen"  # user_data key: when the person last sent the bot anything (POSIX time)
 
+# Numbers in callback data, for the patterns handlers match: an id (ASCII digits that fit
+# SQLite's 64-bit integer) and a page of a list (small enough that page × size still fits).
+ID = "[0-9]{1,18}"
+PAGE = "[0-9]{1,6}"
 
-async def pressed_ticket(update: Update, context: BotContext) -> Ticket | None:
-    """The ticket named in callback data `area:<ticket id>:…`; None if forged or gone.
-    Callers still check who may act on it."""
+
+def callback_number(text: str) -> int | None:
+    """A number read from callback data, or None. The client can forge the data: «²» passes
+    str.isdigit() but not int(), and 30 digits pass int() but not SQLite."""
+    return int(text) if re.fullmatch(ID, text) else None
+
+
+_T = TypeVar("_T")
+
+
+def callback_choice(options: Sequence[_T], text: str) -> _T | None:
+    """The option numbered `text` in callback data (a reason, a ready answer), or None."""
+    index = callback_number(text)
+    return options[index] if index is not None and index < len(options) else None
+
+
+async def pressed_ticket(update: Update, context: BotContext, part: int = 1) -> Ticket | None:
+    """The ticket named in callback data `area:<ticket id>:…` (its id the `part`-th field);
+    None if forged or gone. Callers still check who may act on it."""
     parts = update.callback_query.data.split(":")
-    if len(parts) < 2 or not parts[1].isdigit():
-        return None
-    return await context.storage.get_ticket(int(parts[1]))
+    ticket_id = callback_number(parts[part]) if len(parts) > part else None
+    return await context.storage.get_ticket(ticket_id) if ticket_id is not None else None
 
 
 @dataclass(frozen=True)

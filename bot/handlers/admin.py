@@ -1,11 +1,12 @@
 """Super-admin commands (users in ADMIN_IDS): grant and revoke staff roles, list staff.
 
-`/chatid` answers staff in any chat, so that an agency's group id can be copied into the catalog.
+They work in a private chat only: in a group they change nothing and list nobody (an admin gets
+a one-line pointer). `/chatid` answers staff in any chat, so that an agency's group id can be
+copied into the catalog.
 """
 
 from telegram import Update
-from telegram.constants import ChatType
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import texts_fa
 from bot.commands import refresh_staff_commands
@@ -13,14 +14,23 @@ from bot.context import BotContext
 from bot.persian import to_ascii_digits
 from bot.storage import AGENCY, FACILITATOR
 
+PRIVATE = filters.ChatType.PRIVATE
+ADMIN_COMMANDS = ("grant", "revoke", "staff")
+
 
 async def _is_admin(update: Update, context: BotContext) -> bool:
-    """True for a super-admin; anyone else is told so in a private chat, ignored in a group."""
+    """True for a super-admin; anyone else is told so (these run in private chats only)."""
     if update.effective_user.id in context.settings.admin_ids:
         return True
-    if update.effective_chat.type == ChatType.PRIVATE:
-        await update.effective_message.reply_text(texts_fa.ADMIN_ONLY)
+    await update.effective_message.reply_text(texts_fa.ADMIN_ONLY)
     return False
+
+
+async def private_only(update: Update, context: BotContext) -> None:
+    """An admin command typed in a group: a pointer for an admin, silence for anyone else."""
+    user = update.effective_user
+    if user is not None and user.id in context.settings.admin_ids:
+        await update.effective_message.reply_text(texts_fa.ADMIN_PRIVATE_ONLY)
 
 
 async def _is_staff(update: Update, context: BotContext) -> bool:
@@ -122,8 +132,9 @@ async def chat_id(update: Update, context: BotContext) -> None:
 
 def handlers() -> list[BaseHandler]:
     return [
-        CommandHandler("grant", grant),
-        CommandHandler("revoke", revoke),
-        CommandHandler("staff", staff),
+        CommandHandler("grant", grant, filters=PRIVATE),
+        CommandHandler("revoke", revoke, filters=PRIVATE),
+        CommandHandler("staff", staff, filters=PRIVATE),
+        CommandHandler(ADMIN_COMMANDS, private_only, filters=~PRIVATE),
         CommandHandler("chatid", chat_id),
     ]

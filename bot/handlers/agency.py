@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import pressed_ticket
+from bot.handlers import ID, callback_choice, callback_number, pressed_ticket
 from bot.notices import agency_buttons
 from bot.persian import normalize
 from bot.storage import AGENCY, Outgoing, Ticket
@@ -75,12 +75,10 @@ async def _move(
     sources, target = tickets.AGENCY_ACTIONS[action]
     reason = ""
     if action == "no":
-        if not (reason_index or "").isdigit() or int(reason_index) >= len(
-            texts_fa.NOT_OURS_REASONS
-        ):
+        reason = callback_choice(texts_fa.NOT_OURS_REASONS, reason_index or "")
+        if reason is None:
             await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
             return
-        reason = texts_fa.NOT_OURS_REASONS[int(reason_index)]
     notices = context.app.notices
     resident = await context.storage.get_resident(ticket.resident_id)
     agency = notices.agency(ticket.agency)
@@ -109,7 +107,8 @@ async def _canned(update: Update, context: BotContext, ticket: Ticket, index: st
     """Send a ready answer offered at the ticket's status; it moves the ticket to the status
     it announces."""
     offered = dict(tickets.canned_offered(context.catalog, ticket.status))
-    answer = offered.get(int(index)) if index.isdigit() else None
+    number = callback_number(index)
+    answer = offered.get(number) if number is not None else None
     if answer is None:  # forged, or the ticket moved on since the menu was shown
         await _answer_or_refresh(update, context, None, ticket)
         return
@@ -208,7 +207,7 @@ def _relayable_media(message: Message) -> tuple[str, str] | None:
 def handlers() -> list[BaseHandler]:
     groups = filters.ChatType.GROUPS
     return [
-        CallbackQueryHandler(on_card_button, pattern=r"^a:"),
+        CallbackQueryHandler(on_card_button, pattern=rf"^a:{ID}:[a-z]+(?::{ID})?$"),
         MessageHandler(
             groups & filters.REPLY & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_reply
         ),

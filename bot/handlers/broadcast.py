@@ -19,11 +19,11 @@ from bot import broadcasts, keyboards, texts_fa
 from bot.context import BotContext
 from bot.delivery import send
 from bot.flood_control import Priority
-from bot.handlers import IdleFlows, conversation
+from bot.handlers import ID, IdleFlows, callback_number, conversation
 from bot.jalali import format_date, format_datetime, format_numeric, parse_jalali
 from bot.keyboards import Buttons
 from bot.persian import to_persian_digits
-from bot.storage import FACILITATOR, Broadcast
+from bot.storage import Broadcast
 
 AUDIENCE, CONTENT, PREVIEW, SCHEDULE, CONFIRM_SCHEDULE = (
     "audience", "content", "preview", "schedule", "confirm_schedule",
@@ -33,22 +33,28 @@ PRIVATE = filters.ChatType.PRIVATE
 _DRAFT = "broadcast"
 
 
-async def _allowed_neighborhoods(context: BotContext, user_id: int) -> list[str] | None:
-    """Neighborhoods this person may address; None for a super-admin (any audience)."""
-    if user_id in context.settings.admin_ids:
-        return None
-    return [r.scope for r in await context.storage.roles_of(user_id) if r.role == FACILITATOR]
-
-
 def _draft(context: BotContext) -> dict:
     return context.user_data.setdefault(_DRAFT, {})
+
+
+async def _still_allowed(update: Update, context: BotContext) -> bool:
+    """The draft's buttons act only while the presser may still address its audience (a role
+    revoked since /broadcast ends the draft)."""
+    draft = context.user_data.get(_DRAFT) or {}
+    user_id = update.effective_user.id
+    if await broadcasts.may_address(context.app, user_id, draft.get("audience", {})):
+        return True
+    context.user_data.pop(_DRAFT, None)
+    await update.callback_query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
+    await update.callback_query.edit_message_reply_markup(None)
+    return False
 
 
 # ---------------------------------------------------------------- audience
 
 
 async def start(update: Update, context: BotContext) -> str | int:
-    allowed = await _allowed_neighborhoods(context, update.effective_user.id)
+    allowed = await broadcasts.allowed_neighborhoods(context.app, update.effective_user.id)
     if allowed == []:
         await update.effective_message.reply_text(texts_fa.BROADCAST_ONLY_STAFF)
         return ConversationHandler.END
@@ -61,7 +67,7 @@ async def start(update: Update, context: BotContext) -> str | int:
 
 
 async def _audience_buttons(update: Update, context: BotContext) -> InlineKeyboardMarkup:
-    allowed = await _allowed_neighborhoods(context, update.effective_user.id)
+    allowed = await broadcasts.allowed_neighborhoods(context.app, update.effective_user.id)
     audience = _draft(context)["audience"]
 
     def mark(on: bool, label: str) -> str:
@@ -83,7 +89,7 @@ async def _audience_buttons(update: Update, context: BotContext) -> InlineKeyboa
 
 async def toggle_audience(update: Update, context: BotContext) -> str:
     query = update.callback_query
-    allowed = await _allowed_neighborhoods(context, update.effective_user.id)
+    allowed = await broadcasts.allowed_neighborhoods(context.app, update.effective_user.id)
     audience = _draft(context).setdefault("audience", {"neighborhoods": []})
     choice = query.data.removeprefix("bc:a:")
     if choice == "all" and allowed is None:
@@ -177,7 +183,10 @@ async def content_wrong(update: Update, context: BotContext) -> str:
 
 
 async def send_now(update: Update, context: BotContext) -> int:
+    """«Send now», or confirming the time typed after «schedule»."""
     query = update.callback_query
+    if not await _still_allowed(update, context):
+        return ConversationHandler.END
     await query.answer()
     await query.edit_message_reply_markup(None)
     draft = context.user_data.pop(_DRAFT)
@@ -218,8 +227,10 @@ async def _attach_progress(context: BotContext, broadcast_id: int, chat_id: int)
     await context.storage.set_progress_message(broadcast_id, chat_id, message.message_id)
 
 
-async def ask_schedule(update: Update, context: BotContext) -> str:
+async def ask_schedule(update: Update, context: BotContext) -> str | int:
     query = update.callback_query
+    if not await _still_allowed(update, context):
+        return ConversationHandler.END
     await query.answer()
     await query.edit_message_reply_markup(None)
     await query.message.reply_text(texts_fa.ASK_SCHEDULE.format(example=_example(context)))
@@ -271,13 +282,13 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def stop(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    broadcast_id = query.data.removeprefix("bc:stop:")
-    broadcast = (
-        await context.storage.get_broadcast(int(broadcast_id)) if broadcast_id.isdigit() else None
-    )
+    broadcast_id = callback_number(query.data.removeprefix("bc:stop:"))
+    broadcast = await context.storage.get_broadcast(broadcast_id) if broadcast_id else None
     user_id = update.effective_user.id
-    if broadcast is None or (
-        broadcast.author_id != user_id and user_id not in context.settings.admin_ids
+    if not (
+        broadcast is not None
+        and (broadcast.author_id == user_id or user_id in context.settings.admin_ids)
+        and await broadcasts.may_address(context.app, user_id, broadcast.audience)
     ):
         await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
         return
@@ -291,7 +302,7 @@ async def stop(update: Update, context: BotContext) -> None:
 
 async def list_recent(update: Update, context: BotContext) -> None:
     user_id = update.effective_user.id
-    allowed = await _allowed_neighborhoods(context, user_id)
+    allowed = await broadcasts.allowed_neighborhoods(context.app, user_id)
     if allowed == []:
         await update.effective_message.reply_text(texts_fa.BROADCAST_ONLY_STAFF)
         return
@@ -356,5 +367,5 @@ def handlers(idle: IdleFlows) -> list[BaseHandler]:
     return [
         flow,
         CommandHandler("broadcasts", list_recent, filters=PRIVATE),
-        CallbackQueryHandler(stop, pattern=r"^bc:stop:"),
+        CallbackQueryHandler(stop, pattern=rf"^bc:stop:{ID}$"),
     ]

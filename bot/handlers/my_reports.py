@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import IdleFlows, conversation, pressed_ticket
+from bot.handlers import ID, PAGE, IdleFlows, callback_number, conversation, pressed_ticket
 from bot.jalali import format_date, format_datetime
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
@@ -36,7 +36,7 @@ PRIVATE = filters.ChatType.PRIVATE
 async def show_list(update: Update, context: BotContext) -> None:
     user_id = update.effective_user.id
     query = update.callback_query
-    page = int(query.data.removeprefix("r:l:")) if query else 0
+    page = (callback_number(query.data.removeprefix("r:l:")) or 0) if query else 0
     if query:
         await query.answer()
     if await context.storage.get_resident(user_id) is None:
@@ -338,7 +338,7 @@ def handlers(idle: IdleFlows) -> list[BaseHandler]:
     adding_info = conversation(
         "ticket_info",
         idle,
-        entry_points=[CallbackQueryHandler(ask_info, pattern=r"^r:\d+:i$")],
+        entry_points=[CallbackQueryHandler(ask_info, pattern=rf"^r:{ID}:i$")],
         states={
             ADDING_INFO: [
                 MessageHandler(filters.Text([texts_fa.BUTTON_CANCEL]), cancel_info),
@@ -350,10 +350,10 @@ def handlers(idle: IdleFlows) -> list[BaseHandler]:
     return [
         adding_info,
         MessageHandler(PRIVATE & filters.Text([texts_fa.MENU_MY_REPORTS]), show_list),
-        CallbackQueryHandler(show_list, pattern=r"^r:l:\d+$"),
-        CallbackQueryHandler(show_ticket, pattern=r"^r:\d+:v$"),
-        CallbackQueryHandler(solved, pattern=r"^r:\d+:y$"),
-        CallbackQueryHandler(not_solved, pattern=r"^r:\d+:n$"),
-        CallbackQueryHandler(rate, pattern=r"^r:\d+:s:\d$"),
+        CallbackQueryHandler(show_list, pattern=rf"^r:l:{PAGE}$"),
+        CallbackQueryHandler(show_ticket, pattern=rf"^r:{ID}:v$"),
+        CallbackQueryHandler(solved, pattern=rf"^r:{ID}:y$"),
+        CallbackQueryHandler(not_solved, pattern=rf"^r:{ID}:n$"),
+        CallbackQueryHandler(rate, pattern=rf"^r:{ID}:s:[0-9]$"),
         MessageHandler(content & filters.REPLY, reply_to_notice),
     ]

@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot import keyboards, texts_fa
 from bot.context import BotContext
 from bot.handlers import IdleFlows, conversation
-from bot.persian import normalize_mobile, to_ascii_digits
+from bot.persian import escape, normalize_mobile, to_ascii_digits
 
 CHOOSING_NEIGHBORHOOD = "choosing_neighborhood"
 SHARING_PHONE = "sharing_phone"
@@ -40,13 +40,13 @@ async def start(update: Update, context: BotContext) -> str | int:
             text = texts_fa.NEIGHBORHOOD_CHANGED.format(neighborhood=_name(context, link_key))
         else:
             text = texts_fa.WELCOME_BACK.format(
-                name=user.first_name, neighborhood=_name(context, resident.neighborhood)
+                name=escape(user.first_name), neighborhood=_name(context, resident.neighborhood)
             )
         await message.reply_text(text, reply_markup=keyboards.main_menu())
         return ConversationHandler.END
 
     await message.reply_text(
-        texts_fa.WELCOME.format(name=user.first_name), reply_markup=ReplyKeyboardRemove()
+        texts_fa.WELCOME.format(name=escape(user.first_name)), reply_markup=ReplyKeyboardRemove()
     )
     if link_key:
         context.user_data[_DRAFT] = {"neighborhood": link_key}

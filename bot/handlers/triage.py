@@ -20,7 +20,15 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import IdleFlows, conversation, pressed_ticket
+from bot.handlers import (
+    ID,
+    PAGE,
+    IdleFlows,
+    callback_choice,
+    callback_number,
+    conversation,
+    pressed_ticket,
+)
 from bot.handlers.reports import description_problem
 from bot.keyboards import Buttons
 from bot.notices import triage_buttons
@@ -51,7 +59,7 @@ async def show_queue(update: Update, context: BotContext) -> None:
     if not neighborhoods:
         await update.effective_message.reply_text(texts_fa.FACILITATOR_ONLY)
         return
-    page = int(query.data.removeprefix("f:q:")) if query else 0
+    page = (callback_number(query.data.removeprefix("f:q:")) or 0) if query else 0
     if query:
         await query.answer()
     waiting = await context.storage.queue(neighborhoods, QUEUE_PAGE + 1, page * QUEUE_PAGE)
@@ -112,6 +120,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if ticket is None:
         return
     action, *arg = query.data.split(":")[2:]
+    argument = arg[0] if arg else ""  # an agency key or a reason's number
     if action == "v":
         await _refresh(update, context, ticket.id)
     elif action == "as":
@@ -122,10 +131,10 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _submenu(update, context, ticket, texts_fa.ASK_CLOSE_REASON, rows)
     elif action == "ok":
         await _send_on(update, context, ticket, ticket.agency, (tickets.REVIEW,))
-    elif action == "to" and arg and context.catalog.agency(arg[0]):
-        await _send_on(update, context, ticket, arg[0], tickets.WITH_FACILITATORS)
-    elif action == "cx" and arg and arg[0].isdigit() and int(arg[0]) < len(texts_fa.CLOSE_REASONS):
-        await _close(update, context, ticket, texts_fa.CLOSE_REASONS[int(arg[0])])
+    elif action == "to" and context.catalog.agency(argument):
+        await _send_on(update, context, ticket, argument, tickets.WITH_FACILITATORS)
+    elif action == "cx" and (reason := callback_choice(texts_fa.CLOSE_REASONS, argument)):
+        await _close(update, context, ticket, reason)
     elif action in ("ht", "hm"):
         await _toggle_hidden(update, context, ticket, action)
     elif action == "mu":
@@ -232,6 +241,7 @@ async def receive_text(update: Update, context: BotContext) -> str | int:
         return EDITING_TEXT
     ticket = await context.storage.get_ticket(context.user_data.pop("editing_ticket", 0))
     if ticket is None or not await _may_triage(context, update.effective_user.id, ticket):
+        await update.effective_message.reply_text(texts_fa.NOT_ALLOWED)  # revoked meanwhile
         return ConversationHandler.END
     resident = await context.storage.get_resident(ticket.resident_id)
     changed = await context.storage.update_ticket(
@@ -259,7 +269,7 @@ def handlers(idle: IdleFlows) -> list[BaseHandler]:
     editing = conversation(
         "triage_edit",
         idle,
-        entry_points=[CallbackQueryHandler(ask_text, pattern=r"^f:\d+:ed$")],
+        entry_points=[CallbackQueryHandler(ask_text, pattern=rf"^f:{ID}:ed$")],
         states={
             EDITING_TEXT: [MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, receive_text)]
         },
@@ -269,6 +279,6 @@ def handlers(idle: IdleFlows) -> list[BaseHandler]:
         editing,
         CommandHandler("queue", show_queue, filters=PRIVATE),
         CommandHandler("ticket", find_ticket, filters=PRIVATE),
-        CallbackQueryHandler(show_queue, pattern=r"^f:q:\d+$"),
-        CallbackQueryHandler(on_button, pattern=r"^f:\d+:"),
+        CallbackQueryHandler(show_queue, pattern=rf"^f:q:{PAGE}$"),
+        CallbackQueryHandler(on_button, pattern=rf"^f:{ID}:[a-z]+(?::[a-z0-9_]{{1,24}})?$"),
     ]
