@@ -486,7 +486,9 @@ async def test_a_voice_added_to_a_report_waiting_for_the_office_reaches_the_faci
     bot, resident
 ):
     facilitator = Person(400001, "تسهیل‌گر")
+    elsewhere = Person(400002, "تسهیل‌گر امین‌آباد")
     await bot.app.storage.grant_role(facilitator.id, "facilitator", "shahr_qaem", None)
+    await bot.app.storage.grant_role(elsewhere.id, "facilitator", "aminabad", None)
     await register(bot, resident)
     # Lighting goes to the electricity company, which has no group: the office handles it.
     await file_report(bot, resident, category="lighting", text="چراغ کوچه سه شب خاموش است")
@@ -501,6 +503,7 @@ async def test_a_voice_added_to_a_report_waiting_for_the_office_reaches_the_faci
         texts_fa.INFO_TO_HANDLER.format(code=code, text=texts_fa.INFO_MEDIA)
     )
     assert (sound.method, sound.params["voice"]) == ("sendVoice", "AwACmore")
+    assert bot.api.sent_to(elsewhere.id) == []  # another neighborhood's office hears nothing
     events = await bot.app.storage.ticket_events(ticket.id)
     assert (events[-1].kind, events[-1].body) == ("info", "")
 
@@ -645,7 +648,9 @@ async def test_solved_offers_five_scores_and_keeps_the_one_pressed(bot, resident
 
 async def test_not_solved_tells_her_the_agency_and_the_office_in_so_many_words(bot, resident):
     facilitator = Person(400001, "تسهیل‌گر")
+    elsewhere = Person(400002, "تسهیل‌گر امین‌آباد")
     await bot.app.storage.grant_role(facilitator.id, "facilitator", "shahr_qaem", None)
+    await bot.app.storage.grant_role(elsewhere.id, "facilitator", "aminabad", None)
     ticket, question = await resolved_report(bot, resident)
     calls = await bot.press(resident, question.data_for("نه"), on=question)
     code = bot.app.notices.code(ticket)
@@ -666,4 +671,44 @@ async def test_not_solved_tells_her_the_agency_and_the_office_in_so_many_words(b
         agency=agency,
     )
     assert next(c for c in calls if c.chat_id == facilitator.id).text.startswith(alert)
+    assert bot.api.sent_to(elsewhere.id) == []
     assert (await bot.app.storage.get_ticket(ticket.id)).status == "reopened"
+    page = (await bot.press(resident, f"r:{ticket.id}:v"))[-1]
+    reopened = texts_fa.EVENT_STATUS.format(status=texts_fa.STATUS["reopened"])
+    assert page.text.endswith(f" — {reopened}")
+    # Her reply to the reopening notice adds to the report.
+    calls = await bot.send_raw(resident, text="هنوز همان‌جاست", reply_to_message=reply_to(to_her[0]))
+    assert texts_fa.INFO_SENT.format(code=code) in texts(calls)
+
+
+async def test_a_supporters_page_shows_the_problem_but_not_the_owners_words(bot, resident):
+    neighbor = Person(222333444, "حسن")
+    await register(bot, resident)
+    await register(bot, neighbor)
+    await file_report(bot, resident, location=(34.6400, 50.8760))
+    ticket = await stored_ticket(bot, resident)
+    offer = (await file_report(bot, neighbor, location=(34.6401, 50.8761)))[-1]
+    await bot.press(neighbor, offer.data_for("من هم"), on=offer)
+    await bot.press(resident, f"r:{ticket.id}:i")
+    await bot.send(resident, "پلاک ۱۲ کنار سطل")
+    page = (await bot.press(neighbor, f"r:{ticket.id}:v"))[-1]
+    assert texts_fa.SUPPORTER_DESCRIPTION in page.text
+    assert "زباله‌ها سه روز" not in page.text
+    assert "پلاک ۱۲" not in page.text  # her addition is hers
+    assert texts_fa.EVENT_SUPPORTER in page.text
+    own = (await bot.press(resident, f"r:{ticket.id}:v"))[-1]
+    assert texts_fa.SUPPORTER_DESCRIPTION not in own.text
+    assert texts_fa.EVENT_INFO.format(body="پلاک ۱۲ کنار سطل") in own.text
+
+
+async def test_a_voice_reports_page_says_it_was_a_voice_message(bot, resident):
+    await register(bot, resident)
+    await bot.send(resident, texts_fa.MENU_REPORT)
+    await bot.press(resident, "rp:c:waste")
+    await bot.send_raw(resident, voice={"file_id": "AwACv", "file_unique_id": "v", "duration": 30})
+    await bot.send(resident, texts_fa.BUTTON_CONTINUE)
+    review = (await bot.send(resident, texts_fa.BUTTON_SKIP))[-1]
+    await bot.press(resident, "rp:ok", on=review)
+    ticket = await stored_ticket(bot, resident)
+    page = (await bot.press(resident, f"r:{ticket.id}:v"))[-1]
+    assert f"\n\n{texts_fa.VOICE_DESCRIPTION}\n\n" in page.text
