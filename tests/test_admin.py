@@ -1,6 +1,7 @@
 """The super-admin's side: giving and taking staff roles, the staff list, and the two ids people
 read out to an admin (/myid in a private chat, /chatid in an agency's group)."""
 
+import sqlite3
 from typing import Any
 
 import pytest
@@ -286,3 +287,14 @@ async def test_chatid_from_someone_without_a_role_is_ignored(bot, resident):
     assert await bot.feed(in_group(bot, resident, "/chatid", MUNICIPALITY_CHAT)) == []
     await register(bot, resident)
     assert await bot.send(resident, "/chatid") == []
+
+
+async def test_the_audit_log_names_the_admin_who_granted_and_revoked(bot):
+    await bot.send(ADMIN, f"/grant agency {CLERK.id} municipality")
+    await bot.send(ADMIN, f"/revoke agency {CLERK.id} municipality")
+    with sqlite3.connect(bot.db_path) as db:
+        rows = db.execute("SELECT actor, action, detail FROM audit_log ORDER BY id").fetchall()
+    assert rows[-2:] == [
+        (ADMIN.id, "grant", f"agency:municipality:{CLERK.id}"),
+        (ADMIN.id, "revoke", f"agency:municipality:{CLERK.id}"),
+    ]
