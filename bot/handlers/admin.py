@@ -9,10 +9,12 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import texts_fa
+from bot.access import Role
 from bot.commands import refresh_staff_commands
 from bot.context import BotContext
 from bot.persian import to_ascii_digits
-from bot.storage import AGENCY, FACILITATOR
+
+AGENCY, FACILITATOR = Role.AGENCY, Role.FACILITATOR
 
 PRIVATE = filters.ChatType.PRIVATE
 ADMIN_COMMANDS = ("grant", "revoke", "staff")

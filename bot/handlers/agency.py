@@ -12,11 +12,12 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot import keyboards, texts_fa, tickets
+from bot.access import Role
 from bot.context import BotContext, actor
 from bot.handlers import ID, callback_choice, callback_number, pressed_ticket
 from bot.notices import agency_buttons
 from bot.persian import normalize
-from bot.storage import AGENCY, Outgoing, Ticket
+from bot.storage import Outgoing, Ticket
 
 _LOGGER = logging.getLogger(__name__)
 _CANNED_LABEL = 40  # characters of a canned answer shown on its button
@@ -27,7 +28,7 @@ async def _authorised(update: Update, context: BotContext, ticket: Ticket) -> bo
     agency_chat = context.app.agency_chats.chat_of(ticket.agency)
     if chat is not None and agency_chat is not None and chat.id == agency_chat:
         return True
-    return await context.storage.has_role(update.effective_user.id, AGENCY, ticket.agency)
+    return await context.storage.has_role(update.effective_user.id, Role.AGENCY, ticket.agency)
 
 
 async def on_card_button(update: Update, context: BotContext) -> None:
