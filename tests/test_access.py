@@ -3,12 +3,99 @@ and end to end: a facilitator of another neighborhood refused, a supervisor who 
 acts."""
 
 import sqlite3
+from collections.abc import Callable
 
 import pytest
 
 from bot import storage as storage_module
-from bot.access import PROVINCE, Role
-from bot.storage import StaffRole, Storage
+from bot.access import PROVINCE, Access, Role, Scope
+from bot.storage import StaffRole, Storage, Ticket
+
+# ---------------------------------------------------------------- the decisions, as a table
+
+ADMIN_ID, QAEM, AMIN, CLERK, MEMBER, SUPERVISOR, BOTH, RESIDENT = range(1, 9)
+GROUPS = {"municipality": -100111, "water": -100222}
+ROLES = [
+    StaffRole(QAEM, Role.FACILITATOR, "shahr_qaem"),
+    StaffRole(AMIN, Role.FACILITATOR, "aminabad"),
+    StaffRole(CLERK, Role.AGENCY, "municipality"),
+    StaffRole(SUPERVISOR, Role.SUPERVISOR, PROVINCE),
+    StaffRole(BOTH, Role.SUPERVISOR, PROVINCE),
+    StaffRole(BOTH, Role.FACILITATOR, "aminabad"),
+]
+
+
+def ticket(neighborhood: str = "shahr_qaem", agency: str = "municipality") -> Ticket:
+    """A ticket of `neighborhood`, routed to `agency` (only those two fields decide access)."""
+    fields = dict.fromkeys(Ticket.__dataclass_fields__)
+    fields.update(id=1, code="482317", neighborhood=neighborhood, agency=agency)
+    return Ticket(**fields)
+
+
+def access(user_id: int) -> Access:
+    mine = [role for role in ROLES if role.user_id == user_id]
+    return Access.of(user_id, mine, admins={ADMIN_ID}, agency_chat=GROUPS.get)
+
+
+ACTIONS: dict[str, Callable[[Access], bool]] = {
+    "triage": lambda a: a.may_triage(ticket()),
+    "read": lambda a: a.may_read(ticket()),
+    "read a ticket of Darvazeh-Rey": lambda a: a.may_read(ticket("darvazeh_rey")),
+    "see the resident's contact": lambda a: a.sees_contact(ticket()),
+    "act for the agency in a private chat": lambda a: a.may_act_as_agency(ticket(), a.user_id),
+    "act for the agency in its group": lambda a: a.may_act_as_agency(ticket(), -100111),
+    "act for the agency in another group": lambda a: a.may_act_as_agency(ticket(), -100222),
+    "broadcast": lambda a: a.may_broadcast,
+    "address Shahr-e Qaem": lambda a: a.may_address({"neighborhoods": ["shahr_qaem"]}),
+    "address everyone": lambda a: a.may_address({"all": True}),
+    "address the agency groups": lambda a: a.may_address({"agencies": True}),
+    "stop Shahr-e Qaem's facilitator's announcement": lambda a: a.may_stop(
+        QAEM, {"neighborhoods": ["shahr_qaem"]}
+    ),
+    "manage staff": lambda a: a.may_manage_staff,
+    "read chat ids": lambda a: a.is_staff,
+}
+# Whoever presses a card in the agency's group acts for it: Telegram vouches for the chat.
+IN_THE_GROUP = {"act for the agency in its group"}
+STAFF = {"read chat ids"} | IN_THE_GROUP
+OFFICE = {"triage", "read", "see the resident's contact", "broadcast", "address Shahr-e Qaem"}
+ANYWHERE = {"act for the agency in a private chat", "act for the agency in another group"}
+PROVINCE_WIDE = {"read", "read a ticket of Darvazeh-Rey"}
+ALLOWED = {
+    "a resident": (RESIDENT, IN_THE_GROUP),
+    "a member of the agency's group": (MEMBER, IN_THE_GROUP),
+    "the super-admin": (ADMIN_ID, set(ACTIONS) - ANYWHERE),
+    "the facilitator of Shahr-e Qaem": (
+        QAEM,
+        STAFF | OFFICE | {"stop Shahr-e Qaem's facilitator's announcement"},  # their own
+    ),
+    "a facilitator of another neighborhood": (AMIN, STAFF | {"broadcast"}),
+    "the municipality's clerk": (CLERK, STAFF | ANYWHERE),
+    "a supervisor": (SUPERVISOR, STAFF | PROVINCE_WIDE),
+    "a supervisor who facilitates another neighborhood": (
+        BOTH,
+        STAFF | PROVINCE_WIDE | {"broadcast"},
+    ),
+}
+
+
+@pytest.mark.parametrize("person", ALLOWED)
+def test_who_may_do_what(person):
+    user_id, expected = ALLOWED[person]
+    allowed = {name for name, may in ACTIONS.items() if may(access(user_id))}
+    assert allowed == expected
+
+
+def test_a_scope_is_some_keys_or_all():
+    assert "x" in Scope.ALL
+    assert "x" not in Scope.NONE
+    assert "x" in Scope(frozenset({"x"}))
+    assert [bool(Scope.ALL), bool(Scope.NONE), bool(Scope(frozenset({"x"})))] == [True, False, True]
+    assert Scope.ALL.among(["b", "a"]) == ["b", "a"]  # the catalog's order
+    assert Scope(frozenset({"b", "a"})).among(["c"]) == ["a", "b"]
+    assert Scope(frozenset({"a"})).sole() == "a"
+    assert Scope(frozenset({"a", "b"})).sole() is Scope.ALL.sole() is None
+
 
 # ---------------------------------------------------------------- the roles' table
 
