@@ -8,8 +8,12 @@ from collections.abc import Callable
 import pytest
 
 from bot import storage as storage_module
+from bot import texts_fa
 from bot.access import PROVINCE, Access, Role, Scope
 from bot.storage import StaffRole, Storage, Ticket
+from tests.conftest import ADMIN
+from tests.flows import file_report, register
+from tests.harness import Call, Harness, Person, texts
 
 # ---------------------------------------------------------------- the decisions, as a table
 
@@ -166,3 +170,96 @@ async def test_a_role_written_by_a_newer_version_grants_nothing_here(tmp_path, c
     assert await storage.roles_of(1) == [StaffRole(1, Role.AGENCY, "water")]
     assert "Ignored unknown role 'mayor'" in caplog.text
     await storage.close()
+
+
+# ---------------------------------------------------------------- end to end
+
+OFFICE_OF_QAEM = Person(400001, "تسهیل‌گر")
+OFFICE_OF_AMIN = Person(400002, "تسهیل‌گر امین‌آباد")
+GOVERNORATE = Person(500001, "ناظر فرمانداری")
+NEIGHBOR = Person(222333444, "حسن")
+PHONE = "09121234567"
+PROBLEM = "یک موضوع دیگر در محله ما"
+# Every triage button: view, the two submenus, approve, reassign, close, hide text and media,
+# mute, and the start of editing the text.
+TRIAGE = ("v", "as", "cl", "ok", "to:water", "cx:0", "ht", "hm", "mu", "ed")
+
+
+async def waiting_ticket(bot: Harness, person: Person, neighborhood: str) -> Ticket:
+    """A ticket of `person` (registered in `neighborhood` with a phone) waiting for review."""
+    await register(bot, person, neighborhood, phone=PHONE)
+    await file_report(bot, person, category="other", text=PROBLEM)
+    (ticket,) = await bot.app.storage.tickets_of_resident(person.id, 1, 0)
+    assert ticket.status == "review"
+    return ticket
+
+
+def the_answer(calls: list[Call]) -> Call:
+    (answer,) = [c for c in calls if c.method == "answerCallbackQuery"]
+    return answer
+
+
+async def refused_everything(bot: Harness, person: Person, ticket: Ticket, actions) -> None:
+    """Each triage button pressed by `person` is refused with an alert and changes nothing:
+    the ticket and its resident as they were, nothing sent anywhere but the refusal."""
+    resident = await bot.app.storage.get_resident(ticket.resident_id)
+    before = len(bot.api.calls)
+    for action in actions:
+        answer = the_answer(await bot.press(person, f"f:{ticket.id}:{action}"))
+        assert (answer.params["text"], answer.params["show_alert"]) == (
+            texts_fa.NOT_ALLOWED,
+            True,
+        ), action
+    assert {c.method for c in bot.api.calls[before:]} == {"answerCallbackQuery"}
+    assert await bot.app.storage.get_ticket(ticket.id) == ticket
+    assert await bot.app.storage.get_resident(ticket.resident_id) == resident
+    assert "editing_ticket" not in bot.app.user_data.get(person.id, {})
+
+
+async def test_a_facilitator_of_another_neighborhood_is_refused_every_triage_button(bot, resident):
+    await bot.app.storage.grant_role(OFFICE_OF_QAEM.id, "facilitator", "shahr_qaem", ADMIN.id)
+    await bot.app.storage.grant_role(OFFICE_OF_AMIN.id, "facilitator", "aminabad", ADMIN.id)
+    ticket = await waiting_ticket(bot, resident, "shahr_qaem")
+    await refused_everything(bot, OFFICE_OF_AMIN, ticket, TRIAGE)
+    calls = await bot.send(OFFICE_OF_AMIN, PROBLEM + " (ویرایش)")  # no edit was started
+    assert texts_fa.TEXT_EDITED.split("{")[0] not in texts(calls)
+    code = f"{ticket.code[:3]}-{ticket.code[3:]}"
+    assert (await bot.send(OFFICE_OF_AMIN, f"/ticket {code}"))[-1].text == texts_fa.TICKET_NOT_FOUND
+    assert (await bot.send(OFFICE_OF_AMIN, "/queue"))[-1].text == texts_fa.QUEUE_EMPTY
+    # The same buttons are the ticket's own office's: none of them is refused to it.
+    for action in TRIAGE:
+        answer = the_answer(await bot.press(OFFICE_OF_QAEM, f"f:{ticket.id}:{action}"))
+        assert answer.params.get("text") != texts_fa.NOT_ALLOWED, action
+    assert (await bot.app.storage.get_ticket(ticket.id)).status != "review"
+
+
+async def test_a_supervisor_reads_the_whole_provinces_queue_and_tickets_and_acts_on_none(
+    bot, resident
+):
+    await bot.app.storage.grant_role(OFFICE_OF_QAEM.id, "facilitator", "shahr_qaem", ADMIN.id)
+    ticket = await waiting_ticket(bot, resident, "shahr_qaem")
+    elsewhere = await waiting_ticket(bot, NEIGHBOR, "aminabad")  # no facilitator there
+    await bot.send(ADMIN, f"/grant supervisor {GOVERNORATE.id}")
+
+    queue = (await bot.send(GOVERNORATE, "/queue"))[-1]
+    assert [data for _, data in queue.buttons] == [f"f:{ticket.id}:v", f"f:{elsewhere.id}:v"]
+    page = (await bot.press(GOVERNORATE, f"f:{ticket.id}:v", on=queue))[-1]
+    code = f"{ticket.code[:3]}-{ticket.code[3:]}"
+    found = (await bot.send(GOVERNORATE, f"/ticket {code}"))[-1]
+    office = (await bot.send(OFFICE_OF_QAEM, f"/ticket {code}"))[-1]
+    for card in (page, found):
+        assert PROBLEM in card.text
+        assert card.buttons == []  # nothing to press
+        assert PHONE[1:] not in card.text  # the office calls residents back, not the governorate
+        assert resident.first_name not in card.text
+    assert office.buttons
+    assert PHONE[1:] in office.text
+    assert resident.first_name in office.text
+
+    await refused_everything(bot, GOVERNORATE, ticket, TRIAGE[1:])
+    await refused_everything(bot, GOVERNORATE, elsewhere, TRIAGE[1:])
+    answer = the_answer(await bot.press(GOVERNORATE, f"a:{ticket.id}:ack"))  # an agency's button
+    assert answer.params["text"] == texts_fa.NOT_ALLOWED
+    calls = await bot.send(GOVERNORATE, "/broadcast")
+    assert calls[-1].text == texts_fa.BROADCAST_ONLY_STAFF
+    assert await bot.app.storage.get_ticket(ticket.id) == ticket
