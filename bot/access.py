@@ -14,7 +14,7 @@ and the repositories use `Role`); it holds no SQL and no Telegram.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -40,7 +40,8 @@ def check_role(role: str, scope: str) -> Role:
     """The role named `role`, if `scope` suits it; ValueError otherwise. (The database no
     longer checks roles, so that adding one needs no table rebuild: this does.)"""
     checked = Role(role)
-    if (checked is Role.SUPERVISOR) != (scope == PROVINCE) or not scope:
+    province_wide = checked is Role.SUPERVISOR
+    if not scope or province_wide != (scope == PROVINCE):
         raise ValueError(f"scope {scope!r} does not suit role {checked}")
     return checked
 
@@ -95,7 +96,7 @@ class Access:
         cls,
         user_id: int,
         roles: Iterable[StaffRole],
-        admins: Iterable[int],
+        admins: Collection[int],
         agency_chat: Callable[[str], int | None] = _no_chat,
     ) -> Access:
         roles = list(roles)
