@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from telegram.error import TelegramError
 
 from bot import keyboards, texts_fa
+from bot.access import access_of
 from bot.context import BotContext, MahallehApplication
 from bot.flood_control import Priority
 from bot.keyboards import Buttons
 from bot.persian import escape, to_persian_digits
-from bot.storage import FACILITATOR, PRIORITY_BROADCAST, Broadcast, OutboxRow, Outgoing
+from bot.storage import PRIORITY_BROADCAST, Broadcast, OutboxRow, Outgoing
 
 _LOGGER = logging.getLogger(__name__)
 PROGRESS_EVERY = 3  # seconds between edits of the progress message
@@ -37,25 +38,6 @@ def copy_for(broadcast_id: int | None, chat_id: int, kind: str, text: str, file_
 def preview_row(chat_id: int, kind: str, text: str, file_id: str | None) -> OutboxRow:
     copy = copy_for(None, chat_id, kind, text, file_id)
     return OutboxRow(0, chat_id, kind, copy.payload, copy.priority, 0, None, None)
-
-
-async def allowed_neighborhoods(application: MahallehApplication, user_id: int) -> list[str] | None:
-    """Neighborhoods this person may address now; None for a super-admin (any audience)."""
-    if user_id in application.settings.admin_ids:
-        return None
-    roles = await application.storage.roles_of(user_id)
-    return [r.scope for r in roles if r.role == FACILITATOR]
-
-
-async def may_address(application: MahallehApplication, user_id: int, audience: dict) -> bool:
-    """Whether this person may send to `audience` at this moment: asked at every act (send,
-    schedule, stop, a scheduled start), so a role revoked meanwhile stops the announcement."""
-    allowed = await allowed_neighborhoods(application, user_id)
-    if allowed is None:
-        return True
-    chosen = set(audience.get("neighborhoods") or [])
-    only_neighborhoods = not audience.get("all") and not audience.get("agencies")
-    return only_neighborhoods and bool(chosen) and chosen <= set(allowed)
 
 
 async def recipients(application: MahallehApplication, audience: dict) -> list[int]:
@@ -86,7 +68,8 @@ async def start(application: MahallehApplication, broadcast: Broadcast) -> int:
     """Owe each recipient a copy now, worth sending until ANNOUNCEMENT_HOURS from now. Returns
     how many; 0 means nobody, already started, or an author who may no longer address this
     audience (then it is cancelled)."""
-    if not await may_address(application, broadcast.author_id, broadcast.audience):
+    author = await access_of(application, broadcast.author_id)  # a role revoked since counts
+    if not author.may_address(broadcast.audience):
         _LOGGER.warning("Announcement %s cancelled: its author %s may no longer send it",
                         broadcast.id, broadcast.author_id)  # fmt: skip
         await application.storage.cancel_broadcast(broadcast.id)

@@ -1,4 +1,5 @@
-"""The bot's command menu: Persian descriptions for residents, a larger menu for staff.
+"""The bot's command menu: Persian descriptions for residents, a larger menu for staff, the
+largest for super-admins; a supervisor's holds what they may read.
 
 Telegram-compatible servers (Bale) may refuse these calls: each is best effort, logged, never fatal.
 """
@@ -15,6 +16,7 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot import texts_fa
+from bot.access import Access
 from bot.storage import Storage
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,6 +35,10 @@ STAFF_COMMANDS = (
     BotCommand("broadcasts", texts_fa.COMMAND_BROADCASTS),
     BotCommand("chatid", texts_fa.COMMAND_CHATID),
 )
+# The governorate reads the queue and tickets; it neither triages nor announces.
+SUPERVISOR_COMMANDS = tuple(
+    command for command in STAFF_COMMANDS if command.command not in ("broadcast", "broadcasts")
+)
 ADMIN_COMMANDS = (
     *STAFF_COMMANDS,
     BotCommand("grant", texts_fa.COMMAND_GRANT),
@@ -50,17 +56,23 @@ async def _set(bot: Bot, commands: tuple[BotCommand, ...], scope: BotCommandScop
             _LOGGER.warning("set_my_commands (%s, %s) refused: %s", scope.type, language, exc)
 
 
+def menu_for(access: Access) -> tuple[BotCommand, ...]:
+    """The commands that fit what this person may do."""
+    if access.is_admin:
+        return ADMIN_COMMANDS
+    if access.neighborhoods or access.agencies:
+        return STAFF_COMMANDS
+    if access.supervisor:
+        return SUPERVISOR_COMMANDS
+    return RESIDENT_COMMANDS
+
+
 async def refresh_staff_commands(
     bot: Bot, user_id: int, storage: Storage, admins: frozenset[int]
 ) -> None:
     """Give one person the menu that fits their roles now."""
-    if user_id in admins:
-        commands = ADMIN_COMMANDS
-    elif await storage.roles_of(user_id):
-        commands = STAFF_COMMANDS
-    else:
-        commands = RESIDENT_COMMANDS
-    await _set(bot, commands, BotCommandScopeChat(user_id))
+    access = Access.of(user_id, await storage.roles_of(user_id), admins)
+    await _set(bot, menu_for(access), BotCommandScopeChat(user_id))
 
 
 async def publish_commands(bot: Bot, storage: Storage, admins: frozenset[int]) -> None:

@@ -111,9 +111,17 @@ class Notices:
             rows.append([(text, action.format(id=ticket.id))])
         return rows
 
-    def card_text(self, ticket: Ticket, resident: Resident | None, *, for_agency: bool) -> str:
+    def card_text(
+        self,
+        ticket: Ticket,
+        resident: Resident | None,
+        *,
+        for_agency: bool,
+        contact: bool | None = None,
+    ) -> str:
         """The ticket as staff see it. Agencies see the name and phone only if the resident
-        agreed, and nothing a facilitator hid."""
+        agreed, and nothing a facilitator hid; the office sees them always (`contact`: whether
+        this reader does, whatever the resident chose; by default, the office only)."""
         emoji, category = self.category(ticket)
         if for_agency and ticket.hidden_text:
             body = texts_fa.CARD_TEXT_HIDDEN
@@ -123,7 +131,9 @@ class Notices:
             body = escape(ticket.description)
         if ticket.address:
             body += texts_fa.CARD_ADDRESS.format(address=escape(ticket.address))
-        if resident is not None and (ticket.share_contact or not for_agency):
+        if contact is None:
+            contact = not for_agency
+        if resident is not None and (ticket.share_contact or contact):
             phone = isolate_ltr(resident.phone) if resident.phone else texts_fa.NO_PHONE
             body += texts_fa.CARD_CONTACT.format(name=escape(resident.first_name), phone=phone)
         actor = (

@@ -19,9 +19,12 @@ from typing import Any
 
 import aiosqlite
 
+from bot.access import Role
 from bot.jalali import utc_now
 from bot.repositories import agency_links
+from bot.repositories import staff as staff_roles
 from bot.repositories.agency_links import AgencyLink
+from bot.repositories.staff import StaffRole
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -188,6 +191,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN expires_at TEXT;
     """,
+    # 8: staff roles checked in Python, not by the table (a new role needs no rebuild)
+    staff_roles.WITHOUT_ROLE_CHECK,
 )
 
 
@@ -203,15 +208,7 @@ class Resident:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class StaffRole:
-    user_id: int
-    role: str  # 'facilitator' (scope: neighborhood key) or 'agency' (scope: agency key)
-    scope: str
-
-
-FACILITATOR = "facilitator"
-AGENCY = "agency"
+FACILITATOR = Role.FACILITATOR  # kept for the SQL that hands tickets back to the facilitators
 
 PRIORITY_PERSONAL = 0  # ticket notices, reminders: always first
 PRIORITY_BROADCAST = 10
@@ -464,13 +461,11 @@ _RENAMES: dict[str, tuple[str, ...]] = {
     "neighborhoods": (
         "UPDATE tickets SET neighborhood = :new WHERE neighborhood = :old",
         "UPDATE residents SET neighborhood = :new WHERE neighborhood = :old",
-        "UPDATE OR IGNORE staff_roles SET scope = :new WHERE role = 'facilitator' AND scope = :old",
-        "DELETE FROM staff_roles WHERE role = 'facilitator' AND scope = :old",
+        *staff_roles.scope_renames(Role.FACILITATOR),
     ),
     "agencies": (
         "UPDATE tickets SET agency = :new WHERE agency = :old",
-        "UPDATE OR IGNORE staff_roles SET scope = :new WHERE role = 'agency' AND scope = :old",
-        "DELETE FROM staff_roles WHERE role = 'agency' AND scope = :old",
+        *staff_roles.scope_renames(Role.AGENCY),
         "UPDATE OR IGNORE agency_links SET agency = :new WHERE agency = :old",
         "DELETE FROM agency_links WHERE agency = :old",
     ),
@@ -633,50 +628,31 @@ class Storage:
     # ------------------------------------------------------------------ staff roles
 
     async def grant_role(self, user_id: int, role: str, scope: str, granted_by: int | None) -> None:
+        """Give a role (ValueError if unknown, or the scope does not suit it); audited."""
         async with self._transaction() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO staff_roles (user_id, role, scope, granted_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (user_id, role, scope, granted_by, _ts(self.now())),
-            )
+            await staff_roles.grant(db, user_id, role, scope, granted_by, _ts(self.now()))
             await self._audit(db, granted_by, "grant", f"{role}:{scope}:{user_id}")
 
     async def revoke_role(
         self, user_id: int, role: str, scope: str, revoked_by: int | None
     ) -> bool:
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM staff_roles WHERE user_id = ? AND role = ? AND scope = ?",
-                (user_id, role, scope),
-            )
             await self._audit(db, revoked_by, "revoke", f"{role}:{scope}:{user_id}")
-            return cursor.rowcount > 0
+            return await staff_roles.revoke(db, user_id, role, scope)
 
     async def roles_of(self, user_id: int) -> list[StaffRole]:
-        rows = await self._fetchall(
-            "SELECT user_id, role, scope FROM staff_roles WHERE user_id = ? ORDER BY role, scope",
-            (user_id,),
-        )
-        return [StaffRole(r["user_id"], r["role"], r["scope"]) for r in rows]
+        async with self._lock:
+            return await staff_roles.roles_of(self._db, user_id)
 
     async def staff(self, role: str | None = None, scope: str | None = None) -> list[StaffRole]:
-        rows = await self._fetchall(
-            "SELECT user_id, role, scope FROM staff_roles"
-            " WHERE (?1 IS NULL OR role = ?1) AND (?2 IS NULL OR scope = ?2)"
-            " ORDER BY role, scope, user_id",
-            (role, scope),
-        )
-        return [StaffRole(r["user_id"], r["role"], r["scope"]) for r in rows]
+        async with self._lock:
+            return await staff_roles.holders(self._db, role, scope)
 
     async def facilitators_of(self, neighborhood: str) -> list[int]:
-        return [role.user_id for role in await self.staff(FACILITATOR, neighborhood)]
+        return [role.user_id for role in await self.staff(Role.FACILITATOR, neighborhood)]
 
     async def has_role(self, user_id: int, role: str, scope: str) -> bool:
-        row = await self._fetchone(
-            "SELECT 1 FROM staff_roles WHERE user_id = ? AND role = ? AND scope = ?",
-            (user_id, role, scope),
-        )
-        return row is not None
+        return StaffRole(user_id, Role(role), scope) in await self.roles_of(user_id)
 
     async def _audit(self, db: aiosqlite.Connection, actor: int | None, action: str, detail: str):
         await db.execute(

@@ -138,17 +138,22 @@ COMMAND_REVOKE = "گرفتن نقش از کاربر"
 COMMAND_STAFF = "فهرست کارکنان"
 
 # ---------------------------------------------------------------- staff roles (super-admin)
-ROLE_NAMES = {"facilitator": "تسهیل‌گر", "agency": "کارمند دستگاه"}
+ROLE_NAMES = {"facilitator": "تسهیل‌گر", "agency": "کارمند دستگاه", "supervisor": "ناظر فرمانداری"}
+SCOPE_PROVINCE = "کل استان"
 ADMIN_ONLY = "این فرمان فقط برای مدیران سامانه است."
 ADMIN_PRIVATE_ONLY = "این فرمان را در گفتگوی خصوصی با بات بفرستید، نه در گروه."
 GRANT_USAGE = (
     "شیوهٔ استفاده:\n"
     "<code>/grant facilitator شناسه کلید_محله</code>\n"
     "<code>/grant agency شناسه کلید_دستگاه</code>\n"
+    "<code>/grant supervisor شناسه</code> (ناظر فرمانداری: خواندن صف و گزارش‌های همهٔ محله‌ها)\n"
     "محله‌ها: {neighborhoods}\n"
     "دستگاه‌ها: {agencies}"
 )
-REVOKE_USAGE = "شیوهٔ استفاده: <code>/revoke facilitator|agency شناسه کلید</code>"
+REVOKE_USAGE = (
+    "شیوهٔ استفاده: <code>/revoke facilitator|agency شناسه کلید</code>\n"
+    "یا <code>/revoke supervisor شناسه</code>"
+)
 GRANTED = "نقش «{role}» برای {scope} به کاربر {user_id} داده شد. ✅"
 REVOKED = "نقش «{role}» برای {scope} از کاربر {user_id} گرفته شد. ✅"
 NOT_REVOKED = "کاربر {user_id} چنین نقشی نداشت."

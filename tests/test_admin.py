@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot import texts_fa
-from bot.commands import ADMIN_COMMANDS, RESIDENT_COMMANDS, STAFF_COMMANDS
+from bot.commands import ADMIN_COMMANDS, RESIDENT_COMMANDS, STAFF_COMMANDS, SUPERVISOR_COMMANDS
 from bot.storage import StaffRole
 from tests.conftest import ADMIN, MUNICIPALITY_CHAT
 from tests.flows import register
@@ -298,3 +298,78 @@ async def test_the_audit_log_names_the_admin_who_granted_and_revoked(bot):
         (ADMIN.id, "grant", f"agency:municipality:{CLERK.id}"),
         (ADMIN.id, "revoke", f"agency:municipality:{CLERK.id}"),
     ]
+
+
+# ---------------------------------------------------------------- supervisors (the governorate)
+
+SUPERVISOR = Person(500001, "ناظر فرمانداری")
+
+
+def as_supervisor(template: str) -> str:
+    return template.format(
+        role=texts_fa.ROLE_NAMES["supervisor"], scope=texts_fa.SCOPE_PROVINCE, user_id=SUPERVISOR.id
+    )
+
+
+async def test_admin_makes_someone_a_supervisor_of_the_province_who_gets_a_reading_menu(bot):
+    calls = await bot.send(ADMIN, f"/grant supervisor {SUPERVISOR.id}")
+    assert only_reply(calls).text == as_supervisor(texts_fa.GRANTED)
+    assert await bot.app.storage.roles_of(SUPERVISOR.id) == [
+        StaffRole(SUPERVISOR.id, "supervisor", "*")
+    ]
+    menu = menu_given_to(bot, SUPERVISOR.id)
+    assert menu == commands(SUPERVISOR_COMMANDS)
+    assert {"queue", "ticket"} <= set(menu)
+    assert not {"broadcast", "broadcasts", "grant"} & set(menu)
+    calls = await bot.send(ADMIN, "/staff")
+    assert only_reply(calls).text.splitlines()[1:] == [
+        texts_fa.STAFF_LINE.format(
+            user_id=SUPERVISOR.id,
+            role=texts_fa.ROLE_NAMES["supervisor"],
+            scope=texts_fa.SCOPE_PROVINCE,
+        )
+    ]
+
+
+async def test_a_supervisor_who_also_facilitates_gets_the_staff_menu(bot):
+    await bot.send(ADMIN, f"/grant supervisor {SUPERVISOR.id}")
+    await bot.send(ADMIN, f"/grant facilitator {SUPERVISOR.id} aminabad")
+    assert menu_given_to(bot, SUPERVISOR.id) == commands(STAFF_COMMANDS)
+
+
+async def test_admin_takes_the_supervisor_role_back_and_it_counts_at_once(bot):
+    await bot.send(ADMIN, f"/grant supervisor {SUPERVISOR.id}")
+    assert (await bot.send(SUPERVISOR, "/queue"))[-1].text == texts_fa.QUEUE_EMPTY
+    calls = await bot.send(ADMIN, f"/revoke supervisor {SUPERVISOR.id}")
+    assert only_reply(calls).text == as_supervisor(texts_fa.REVOKED)
+    assert await bot.app.storage.roles_of(SUPERVISOR.id) == []
+    assert menu_given_to(bot, SUPERVISOR.id) == commands(RESIDENT_COMMANDS)
+    assert (await bot.send(SUPERVISOR, "/queue"))[-1].text == texts_fa.FACILITATOR_ONLY
+    calls = await bot.send(ADMIN, f"/revoke supervisor {SUPERVISOR.id}")
+    assert only_reply(calls).text == as_supervisor(texts_fa.NOT_REVOKED)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        "supervisor",  # no id
+        "supervisor 500001 shahr_qaem",  # a supervisor's scope is the whole province
+        "supervisor 500001 *",
+        "supervisor ناظر",  # a name, not an id
+    ],
+)
+async def test_supervisor_grants_and_revocations_with_wrong_words_show_how(bot, arguments):
+    calls = await bot.send(ADMIN, f"/grant {arguments}")
+    assert "<code>/grant supervisor" in only_reply(calls).text
+    calls = await bot.send(ADMIN, f"/revoke {arguments}")
+    assert only_reply(calls).text == texts_fa.REVOKE_USAGE
+    assert await bot.app.storage.staff() == []
+
+
+async def test_a_supervisor_may_not_manage_staff(bot):
+    await bot.send(ADMIN, f"/grant supervisor {SUPERVISOR.id}")
+    for command in (f"/grant supervisor {NEWCOMER.id}", f"/revoke supervisor {SUPERVISOR.id}",
+                    "/staff"):  # fmt: skip
+        calls = await bot.send(SUPERVISOR, command)
+        assert only_reply(calls).text == texts_fa.ADMIN_ONLY
+    assert await bot.app.storage.staff() == [StaffRole(SUPERVISOR.id, "supervisor", "*")]

@@ -1,4 +1,5 @@
-"""Super-admin commands (users in ADMIN_IDS): grant and revoke staff roles, list staff.
+"""Super-admin commands (users in ADMIN_IDS): grant and revoke staff roles (facilitator of a
+neighborhood, agency staff, supervisor of the province), list staff.
 
 They work in a private chat only: in a group they change nothing and list nobody (an admin gets
 a one-line pointer). `/chatid` answers staff in any chat, so that an agency's group id can be
@@ -9,10 +10,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import texts_fa
+from bot.access import PROVINCE, Role, access_of
 from bot.commands import refresh_staff_commands
 from bot.context import BotContext
 from bot.persian import to_ascii_digits
-from bot.storage import AGENCY, FACILITATOR
 
 PRIVATE = filters.ChatType.PRIVATE
 ADMIN_COMMANDS = ("grant", "revoke", "staff")
@@ -20,7 +21,7 @@ ADMIN_COMMANDS = ("grant", "revoke", "staff")
 
 async def _is_admin(update: Update, context: BotContext) -> bool:
     """True for a super-admin; anyone else is told so (these run in private chats only)."""
-    if update.effective_user.id in context.settings.admin_ids:
+    if (await access_of(context.app, update.effective_user.id)).may_manage_staff:
         return True
     await update.effective_message.reply_text(texts_fa.ADMIN_ONLY)
     return False
@@ -29,32 +30,34 @@ async def _is_admin(update: Update, context: BotContext) -> bool:
 async def private_only(update: Update, context: BotContext) -> None:
     """An admin command typed in a group: a pointer for an admin, silence for anyone else."""
     user = update.effective_user
-    if user is not None and user.id in context.settings.admin_ids:
+    if user is not None and (await access_of(context.app, user.id)).may_manage_staff:
         await update.effective_message.reply_text(texts_fa.ADMIN_PRIVATE_ONLY)
 
 
-async def _is_staff(update: Update, context: BotContext) -> bool:
-    user = update.effective_user
-    return user is not None and (
-        user.id in context.settings.admin_ids or bool(await context.storage.roles_of(user.id))
-    )
-
-
-def _scope_name(context: BotContext, role: str, scope: str) -> str | None:
+def _scope_name(context: BotContext, role: Role, scope: str) -> str | None:
+    """What the role's scope is called; None if it names nothing the role can cover."""
+    if role is Role.SUPERVISOR:
+        return texts_fa.SCOPE_PROVINCE if scope == PROVINCE else None
     entry = (
         context.catalog.neighborhood(scope)
-        if role == FACILITATOR
+        if role is Role.FACILITATOR
         else context.catalog.agency(scope)
     )
     return entry.name if entry else None
 
 
-def _parse_role_args(context: BotContext) -> tuple[str, int, str] | None:
-    """`<role> <user id> <scope key>` from the command's arguments, or None."""
+def _parse_role_args(context: BotContext) -> tuple[Role, int, str] | None:
+    """`<role> <user id> <scope key>` (a supervisor: `supervisor <user id>`, the province)
+    from the command's arguments, or None."""
     args = [to_ascii_digits(arg).strip() for arg in context.args or []]
-    if len(args) != 3 or args[0] not in (FACILITATOR, AGENCY) or not args[1].isdigit():
+    try:
+        role = Role(args[0]) if args else None
+    except ValueError:
         return None
-    role, user_id, scope = args[0], int(args[1]), args[2]
+    province_wide = role is Role.SUPERVISOR
+    if role is None or len(args) != (2 if province_wide else 3) or not args[1].isdigit():
+        return None
+    user_id, scope = int(args[1]), PROVINCE if province_wide else args[2]
     return (role, user_id, scope) if _scope_name(context, role, scope) else None
 
 
@@ -124,7 +127,8 @@ async def staff(update: Update, context: BotContext) -> None:
 
 
 async def chat_id(update: Update, context: BotContext) -> None:
-    if await _is_staff(update, context):
+    user = update.effective_user
+    if user is not None and (await access_of(context.app, user.id)).is_staff:
         await update.effective_message.reply_text(
             texts_fa.CHAT_ID.format(chat_id=update.effective_chat.id)
         )

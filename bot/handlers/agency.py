@@ -12,22 +12,22 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot import keyboards, texts_fa, tickets
+from bot.access import access_of
 from bot.context import BotContext, actor
 from bot.handlers import ID, callback_choice, callback_number, pressed_ticket
 from bot.notices import agency_buttons
 from bot.persian import normalize
-from bot.storage import AGENCY, Outgoing, Ticket
+from bot.storage import Outgoing, Ticket
 
 _LOGGER = logging.getLogger(__name__)
 _CANNED_LABEL = 40  # characters of a canned answer shown on its button
 
 
 async def _authorised(update: Update, context: BotContext, ticket: Ticket) -> bool:
+    """Whether this press or reply is the ticket's agency's (see `Access.may_act_as_agency`)."""
+    access = await access_of(context.app, update.effective_user.id)
     chat = update.effective_chat
-    agency_chat = context.app.agency_chats.chat_of(ticket.agency)
-    if chat is not None and agency_chat is not None and chat.id == agency_chat:
-        return True
-    return await context.storage.has_role(update.effective_user.id, AGENCY, ticket.agency)
+    return access.may_act_as_agency(ticket, chat.id if chat else None)
 
 
 async def on_card_button(update: Update, context: BotContext) -> None:

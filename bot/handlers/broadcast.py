@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot import broadcasts, keyboards, texts_fa
+from bot.access import Access, access_of
 from bot.context import BotContext
 from bot.delivery import send
 from bot.flood_control import Priority
@@ -41,8 +42,8 @@ async def _still_allowed(update: Update, context: BotContext) -> bool:
     """The draft's buttons act only while the presser may still address its audience (a role
     revoked since /broadcast ends the draft)."""
     draft = context.user_data.get(_DRAFT) or {}
-    user_id = update.effective_user.id
-    if await broadcasts.may_address(context.app, user_id, draft.get("audience", {})):
+    access = await access_of(context.app, update.effective_user.id)
+    if access.may_address(draft.get("audience", {})):
         return True
     context.user_data.pop(_DRAFT, None)
     await update.callback_query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
@@ -54,32 +55,32 @@ async def _still_allowed(update: Update, context: BotContext) -> bool:
 
 
 async def start(update: Update, context: BotContext) -> str | int:
-    allowed = await broadcasts.allowed_neighborhoods(context.app, update.effective_user.id)
-    if allowed == []:
+    access = await access_of(context.app, update.effective_user.id)
+    if not access.may_broadcast:
         await update.effective_message.reply_text(texts_fa.BROADCAST_ONLY_STAFF)
         return ConversationHandler.END
-    only_one = allowed is not None and len(allowed) == 1
-    context.user_data[_DRAFT] = {"audience": {"neighborhoods": list(allowed) if only_one else []}}
+    only_one = access.neighborhoods.sole()
+    context.user_data[_DRAFT] = {"audience": {"neighborhoods": [only_one] if only_one else []}}
     await update.effective_message.reply_text(
-        texts_fa.ASK_AUDIENCE, reply_markup=await _audience_buttons(update, context)
+        texts_fa.ASK_AUDIENCE, reply_markup=_audience_buttons(context, access)
     )
     return AUDIENCE
 
 
-async def _audience_buttons(update: Update, context: BotContext) -> InlineKeyboardMarkup:
-    allowed = await broadcasts.allowed_neighborhoods(context.app, update.effective_user.id)
+def _audience_buttons(context: BotContext, access: Access) -> InlineKeyboardMarkup:
+    """What this person may address, the draft's choices checked."""
     audience = _draft(context)["audience"]
 
     def mark(on: bool, label: str) -> str:
         return (texts_fa.CHECKED if on else "") + label
 
     rows: Buttons = []
-    if allowed is None:
+    if access.is_admin:
         rows.append([(mark(audience.get("all", False), texts_fa.AUDIENCE_ALL), "bc:a:all")])
     for n in context.catalog.neighborhoods:
-        if allowed is None or n.key in allowed:
+        if n.key in access.neighborhoods:
             rows.append([(mark(n.key in audience["neighborhoods"], n.name), f"bc:a:n:{n.key}")])
-    if allowed is None:
+    if access.is_admin:
         rows.append(
             [(mark(audience.get("agencies", False), texts_fa.AUDIENCE_AGENCIES), "bc:a:ag")]
         )
@@ -89,14 +90,14 @@ async def _audience_buttons(update: Update, context: BotContext) -> InlineKeyboa
 
 async def toggle_audience(update: Update, context: BotContext) -> str:
     query = update.callback_query
-    allowed = await broadcasts.allowed_neighborhoods(context.app, update.effective_user.id)
+    access = await access_of(context.app, update.effective_user.id)
     audience = _draft(context).setdefault("audience", {"neighborhoods": []})
     choice = query.data.removeprefix("bc:a:")
-    if choice == "all" and allowed is None:
+    if choice == "all" and access.is_admin:
         audience["all"] = not audience.get("all")
-    elif choice == "ag" and allowed is None:
+    elif choice == "ag" and access.is_admin:
         audience["agencies"] = not audience.get("agencies")
-    elif choice.startswith("n:") and (allowed is None or choice[2:] in allowed):
+    elif choice.startswith("n:") and choice[2:] in access.neighborhoods:
         key = choice[2:]
         if context.catalog.neighborhood(key) is None:
             await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
@@ -110,7 +111,7 @@ async def toggle_audience(update: Update, context: BotContext) -> str:
         await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
         return AUDIENCE
     await query.answer()
-    await query.edit_message_reply_markup(await _audience_buttons(update, context))
+    await query.edit_message_reply_markup(_audience_buttons(context, access))
     return AUDIENCE
 
 
@@ -284,12 +285,8 @@ async def stop(update: Update, context: BotContext) -> None:
     query = update.callback_query
     broadcast_id = callback_number(query.data.removeprefix("bc:stop:"))
     broadcast = await context.storage.get_broadcast(broadcast_id) if broadcast_id else None
-    user_id = update.effective_user.id
-    if not (
-        broadcast is not None
-        and (broadcast.author_id == user_id or user_id in context.settings.admin_ids)
-        and await broadcasts.may_address(context.app, user_id, broadcast.audience)
-    ):
+    access = await access_of(context.app, update.effective_user.id)
+    if broadcast is None or not access.may_stop(broadcast.author_id, broadcast.audience):
         await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
         return
     await context.storage.cancel_broadcast(broadcast.id)
@@ -301,12 +298,11 @@ async def stop(update: Update, context: BotContext) -> None:
 
 
 async def list_recent(update: Update, context: BotContext) -> None:
-    user_id = update.effective_user.id
-    allowed = await broadcasts.allowed_neighborhoods(context.app, user_id)
-    if allowed == []:
+    access = await access_of(context.app, update.effective_user.id)
+    if not access.may_broadcast:
         await update.effective_message.reply_text(texts_fa.BROADCAST_ONLY_STAFF)
         return
-    found = await context.storage.recent_broadcasts(10, None if allowed is None else user_id)
+    found = await context.storage.recent_broadcasts(10, None if access.is_admin else access.user_id)
     if not found:
         await update.effective_message.reply_text(texts_fa.BROADCASTS_EMPTY)
         return

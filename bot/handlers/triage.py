@@ -3,7 +3,7 @@ reject with a reason, edit or hide what agencies should not see, mute an abusive
 
 `/queue` lists the waiting tickets of the facilitator's neighborhoods, `/ticket <code>` finds
 one. Every press re-checks that the presser facilitates the ticket's neighborhood (or is a
-super-admin).
+super-admin). A supervisor reads the queue and any ticket of the province, without the buttons.
 """
 
 import logging
@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards, texts_fa, tickets
+from bot.access import Access, access_of
 from bot.context import BotContext, actor
 from bot.handlers import (
     ID,
@@ -33,7 +34,7 @@ from bot.handlers.reports import description_problem
 from bot.keyboards import Buttons
 from bot.notices import triage_buttons
 from bot.persian import normalize, to_persian_digits
-from bot.storage import FACILITATOR, Outgoing, Ticket
+from bot.storage import Outgoing, Ticket
 
 _LOGGER = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
@@ -41,24 +42,13 @@ QUEUE_PAGE = 10
 EDITING_TEXT = "editing_text"
 
 
-async def _neighborhoods(context: BotContext, user_id: int) -> list[str]:
-    """The neighborhoods this person triages: their own, or all for a super-admin."""
-    if user_id in context.settings.admin_ids:
-        return [n.key for n in context.catalog.neighborhoods]
-    return [r.scope for r in await context.storage.roles_of(user_id) if r.role == FACILITATOR]
-
-
-async def _may_triage(context: BotContext, user_id: int, ticket: Ticket) -> bool:
-    return ticket.neighborhood in await _neighborhoods(context, user_id)
-
-
 async def show_queue(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    user_id = update.effective_user.id
-    neighborhoods = await _neighborhoods(context, user_id)
-    if not neighborhoods:
+    access = await access_of(context.app, update.effective_user.id)
+    if not access.reads:
         await update.effective_message.reply_text(texts_fa.FACILITATOR_ONLY)
         return
+    neighborhoods = access.reads.among(n.key for n in context.catalog.neighborhoods)
     page = (callback_number(query.data.removeprefix("f:q:")) or 0) if query else 0
     if query:
         await query.answer()
@@ -74,7 +64,8 @@ async def show_queue(update: Update, context: BotContext) -> None:
 
 async def find_ticket(update: Update, context: BotContext) -> None:
     """/ticket <code>: a facilitator looks up a ticket a resident read out on the phone."""
-    if not await _neighborhoods(context, update.effective_user.id):
+    access = await access_of(context.app, update.effective_user.id)
+    if not access.reads:
         await update.effective_message.reply_text(texts_fa.FACILITATOR_ONLY)
         return
     code = tickets.parse_code(" ".join(context.args or []))
@@ -82,74 +73,93 @@ async def find_ticket(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts_fa.TICKET_USAGE)
         return
     ticket = await context.storage.get_ticket_by_code(code)
-    if ticket is None or not await _may_triage(context, update.effective_user.id, ticket):
+    if ticket is None or not access.may_read(ticket):
         await update.effective_message.reply_text(texts_fa.TICKET_NOT_FOUND)
         return
-    text, rows = await _triage_card(context, ticket)
+    text, rows = await _triage_card(context, ticket, access)
     await update.effective_message.reply_text(text, reply_markup=keyboards.buttons(rows))
 
 
-async def _triage_card(context: BotContext, ticket: Ticket) -> tuple[str, Buttons]:
+async def _triage_card(context: BotContext, ticket: Ticket, access: Access) -> tuple[str, Buttons]:
+    """The ticket as the office sees it; its buttons only for whoever may triage it."""
     resident = await context.storage.get_resident(ticket.resident_id)
     notices = context.app.notices
-    text = notices.card_text(ticket, resident, for_agency=False)
+    text = notices.card_text(
+        ticket, resident, for_agency=False, contact=access.sees_contact(ticket)
+    )
+    if not access.may_triage(ticket):
+        return text, []
     return text, triage_buttons(ticket, resident.muted if resident else False)
 
 
-async def _pressed_ticket(update: Update, context: BotContext) -> Ticket | None:
+async def _pressed_ticket(
+    update: Update, context: BotContext, *, reading: bool = False
+) -> tuple[Ticket, Access] | None:
+    """The ticket pressed and what the presser may do, if they may triage it (or only
+    read it, when `reading`); otherwise they are refused and it is logged."""
     query = update.callback_query
+    access = await access_of(context.app, query.from_user.id)
     ticket = await pressed_ticket(update, context)
-    if ticket is None or not await _may_triage(context, query.from_user.id, ticket):
+    allowed = access.may_read if reading else access.may_triage
+    if ticket is None or not allowed(ticket):
         _LOGGER.warning("Refused triage action %r by user %s", query.data, query.from_user.id)
         await query.answer(texts_fa.NOT_ALLOWED, show_alert=True)
         return None
-    return ticket
+    return ticket, access
 
 
-async def _refresh(update: Update, context: BotContext, ticket_id: int, note: str = "") -> None:
+async def _refresh(
+    update: Update, context: BotContext, ticket_id: int, access: Access, note: str = ""
+) -> None:
     """Show the presser the ticket as it is now, with the buttons that still apply."""
     ticket = await context.storage.get_ticket(ticket_id)
-    text, rows = await _triage_card(context, ticket)
+    text, rows = await _triage_card(context, ticket, access)
     await update.callback_query.answer(note or None)
     await update.callback_query.edit_message_text(text, reply_markup=keyboards.buttons(rows))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    ticket = await _pressed_ticket(update, context)
-    if ticket is None:
-        return
     action, *arg = query.data.split(":")[2:]
     argument = arg[0] if arg else ""  # an agency key or a reason's number
+    pressed = await _pressed_ticket(update, context, reading=action == "v")
+    if pressed is None:
+        return
+    ticket, access = pressed
     if action == "v":
-        await _refresh(update, context, ticket.id)
+        await _refresh(update, context, ticket.id, access)
     elif action == "as":
         rows = [[(a.name, f"f:{ticket.id}:to:{a.key}")] for a in context.catalog.agencies]
-        await _submenu(update, context, ticket, texts_fa.ASK_AGENCY, rows)
+        await _submenu(update, context, ticket, access, texts_fa.ASK_AGENCY, rows)
     elif action == "cl":
         rows = [[(r, f"f:{ticket.id}:cx:{i}")] for i, r in enumerate(texts_fa.CLOSE_REASONS)]
-        await _submenu(update, context, ticket, texts_fa.ASK_CLOSE_REASON, rows)
+        await _submenu(update, context, ticket, access, texts_fa.ASK_CLOSE_REASON, rows)
     elif action == "ok":
-        await _send_on(update, context, ticket, ticket.agency, (tickets.REVIEW,))
+        await _send_on(update, context, ticket, access, ticket.agency, (tickets.REVIEW,))
     elif action == "to" and context.catalog.agency(argument):
-        await _send_on(update, context, ticket, argument, tickets.WITH_FACILITATORS)
+        await _send_on(update, context, ticket, access, argument, tickets.WITH_FACILITATORS)
     elif action == "cx" and (reason := callback_choice(texts_fa.CLOSE_REASONS, argument)):
-        await _close(update, context, ticket, reason)
+        await _close(update, context, ticket, access, reason)
     elif action in ("ht", "hm"):
-        await _toggle_hidden(update, context, ticket, action)
+        await _toggle_hidden(update, context, ticket, access, action)
     elif action == "mu":
         resident = await context.storage.get_resident(ticket.resident_id)
         await context.storage.set_muted(ticket.resident_id, not resident.muted)
         note = texts_fa.RESIDENT_UNMUTED if resident.muted else texts_fa.RESIDENT_MUTED
-        await _refresh(update, context, ticket.id, note)
+        await _refresh(update, context, ticket.id, access, note)
     else:
         await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
 
 
 async def _submenu(
-    update: Update, context: BotContext, ticket: Ticket, question: str, rows: Buttons
+    update: Update,
+    context: BotContext,
+    ticket: Ticket,
+    access: Access,
+    question: str,
+    rows: Buttons,
 ) -> None:
-    text, _ = await _triage_card(context, ticket)
+    text, _ = await _triage_card(context, ticket, access)
     rows.append([(texts_fa.BUTTON_BACK, f"f:{ticket.id}:v")])
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
@@ -158,7 +168,12 @@ async def _submenu(
 
 
 async def _send_on(
-    update: Update, context: BotContext, ticket: Ticket, agency: str, expect: tuple[str, ...]
+    update: Update,
+    context: BotContext,
+    ticket: Ticket,
+    access: Access,
+    agency: str,
+    expect: tuple[str, ...],
 ) -> None:
     """Approve (same agency) or reassign: to the agency's chat, or back to the queue if it
     has none."""
@@ -183,12 +198,13 @@ async def _send_on(
         expect_status=expect,
         agency=agency,
     )
-    await _refresh(
-        update, context, ticket.id, texts_fa.DONE_SHORT if changed else texts_fa.ACTION_STALE
-    )
+    note = texts_fa.DONE_SHORT if changed else texts_fa.ACTION_STALE
+    await _refresh(update, context, ticket.id, access, note)
 
 
-async def _close(update: Update, context: BotContext, ticket: Ticket, reason: str) -> None:
+async def _close(
+    update: Update, context: BotContext, ticket: Ticket, access: Access, reason: str
+) -> None:
     status = tickets.REJECTED if ticket.status == tickets.REVIEW else tickets.CLOSED
     changed = await context.storage.update_ticket(
         ticket.id,
@@ -199,12 +215,13 @@ async def _close(update: Update, context: BotContext, ticket: Ticket, reason: st
         body=reason,
         expect_status=tickets.WITH_FACILITATORS,
     )
-    await _refresh(
-        update, context, ticket.id, texts_fa.DONE_SHORT if changed else texts_fa.ACTION_STALE
-    )
+    note = texts_fa.DONE_SHORT if changed else texts_fa.ACTION_STALE
+    await _refresh(update, context, ticket.id, access, note)
 
 
-async def _toggle_hidden(update: Update, context: BotContext, ticket: Ticket, action: str) -> None:
+async def _toggle_hidden(
+    update: Update, context: BotContext, ticket: Ticket, access: Access, action: str
+) -> None:
     resident = await context.storage.get_resident(ticket.resident_id)
     field = "hidden_text" if action == "ht" else "hidden_media"
     await context.storage.update_ticket(
@@ -215,16 +232,17 @@ async def _toggle_hidden(update: Update, context: BotContext, ticket: Ticket, ac
         body=field,
         **{field: not getattr(ticket, field)},
     )
-    await _refresh(update, context, ticket.id, texts_fa.DONE_SHORT)
+    await _refresh(update, context, ticket.id, access, texts_fa.DONE_SHORT)
 
 
 # ---------------------------------------------------------------- editing a ticket's text
 
 
 async def ask_text(update: Update, context: BotContext) -> str | int:
-    ticket = await _pressed_ticket(update, context)
-    if ticket is None:
+    pressed = await _pressed_ticket(update, context)
+    if pressed is None:
         return ConversationHandler.END
+    ticket, _ = pressed
     await update.callback_query.answer()
     context.user_data["editing_ticket"] = ticket.id
     await update.effective_message.reply_text(
@@ -240,7 +258,8 @@ async def receive_text(update: Update, context: BotContext) -> str | int:
         await update.effective_message.reply_text(problem)
         return EDITING_TEXT
     ticket = await context.storage.get_ticket(context.user_data.pop("editing_ticket", 0))
-    if ticket is None or not await _may_triage(context, update.effective_user.id, ticket):
+    access = await access_of(context.app, update.effective_user.id)
+    if ticket is None or not access.may_triage(ticket):
         await update.effective_message.reply_text(texts_fa.NOT_ALLOWED)  # revoked meanwhile
         return ConversationHandler.END
     resident = await context.storage.get_resident(ticket.resident_id)
@@ -251,7 +270,7 @@ async def receive_text(update: Update, context: BotContext) -> str | int:
         lambda t, _: context.app.notices.card_edit(t, resident),
         description=text,
     )
-    card, rows = await _triage_card(context, changed)
+    card, rows = await _triage_card(context, changed, access)
     await update.effective_message.reply_text(
         texts_fa.TEXT_EDITED.format(code=context.app.notices.code(changed))
     )
