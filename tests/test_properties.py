@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import jdatetime
-from hypothesis import assume, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from bot.jalali import TEHRAN, format_numeric, parse_jalali
@@ -23,6 +23,9 @@ from bot.persian import (
     to_ascii_digits,
     to_persian_digits,
 )
+from tests.conftest import ADMIN
+from tests.flows import register
+from tests.harness import Person
 
 FAST = settings(max_examples=150, deadline=None)
 SCRIPTS = {"ascii": "0123456789", "persian": PERSIAN_DIGITS, "arabic": ARABIC_INDIC_DIGITS}
@@ -270,3 +273,36 @@ def test_escaped_text_has_no_markup_and_reads_back_the_same(text):
 @given(st.text(alphabet=st.characters(blacklist_characters="<>&")))
 def test_text_without_markup_characters_is_not_changed_by_escaping(text):
     assert escape(text) == text
+
+
+# ---------------------------------------------------------------- button data (through the bot)
+
+RESIDENT = Person(111222333, "زهرا")
+PREFIXES = ["a:", "f:", "f:q:", "r:", "r:l:", "rp:c:", "rp:e:", "bc:a:", "bc:stop:", "nb:", "t:"]
+PIECES = st.one_of(
+    st.integers(-5, 10**30).map(str),
+    st.sampled_from(["ack", "done", "no", "v", "i", "y", "n", "s", "to", "cx", "ok", "²", "١"]),
+    st.text(max_size=6),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    prefix=st.sampled_from(PREFIXES),
+    pieces=st.lists(PIECES, max_size=3),
+    admin=st.booleans(),
+)
+async def test_no_forged_button_breaks_the_bot_and_every_press_gets_an_answer(
+    bot, prefix, pieces, admin
+):
+    """Whatever a client puts in callback_data (at most 64 bytes), no handler raises (the
+    harness fails the test if one does) and the presser is shown something."""
+    data = (prefix + ":".join(pieces)).encode()[:64].decode(errors="ignore")
+    person = ADMIN if admin else RESIDENT
+    bot.errors.clear()  # each example on its own (the bot lives across examples)
+    if await bot.app.storage.get_resident(RESIDENT.id) is None:
+        await register(bot, RESIDENT)
+    calls = await bot.press(person, data)
+    assert [c for c in calls if c.chat_id == person.id or c.method == "answerCallbackQuery"]
