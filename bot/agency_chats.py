@@ -31,14 +31,15 @@ class AgencyChats:
                                 link.chat_id, key)  # fmt: skip
                 continue
             self._links[key] = link.chat_id
-        from_catalog, without = [], []
+        from_catalog: list[str] = []
+        without: list[str] = []
         for agency in self._catalog.agencies:
-            link = links.get(agency.key)
-            if link is not None:
+            linked = links.get(agency.key)
+            if linked is not None:
                 _LOGGER.info(
                     "Agency %s receives tickets in chat %s, linked in the database on %s (%s); "
                     "the catalog's chat_id (%s) is not used",
-                    agency.key, link.chat_id, link.linked_at.date(), link.note or "no note",
+                    agency.key, linked.chat_id, linked.linked_at.date(), linked.note or "no note",
                     agency.chat_id,
                 )  # fmt: skip
             elif agency.chat_id is not None:

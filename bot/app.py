@@ -4,11 +4,12 @@ import functools
 import logging
 import warnings
 from datetime import timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
@@ -70,7 +71,7 @@ def build_application(
         rate_limiter=flood_control or FloodControl(settings.send_rate),
     )
     ttl = timedelta(hours=settings.conversation_ttl_hours)
-    application = (
+    built = (
         ApplicationBuilder()
         .application_class(
             MahallehApplication,
@@ -83,6 +84,7 @@ def build_application(
         .post_init(_post_init)
         .build()
     )
+    application = cast("MahallehApplication", built)  # the builder's types lose the subclass
     # What the delivery worker gives up or sees move: an agency's chat has tickets behind it.
     application.delivery.on_give_up = functools.partial(agency_groups.give_up, application)
     application.delivery.on_migrated = functools.partial(agency_groups.follow, application)
@@ -103,6 +105,7 @@ def build_application(
     application.add_handler(TypeHandler(Update, idle.record), group=1)
     application.add_error_handler(common.on_error)
     jobs = application.job_queue
+    assert jobs is not None, "python-telegram-bot[job-queue] is a dependency"
     jobs.run_repeating(sla.job, interval=sla.CHECK_EVERY, first=30, name="sla")
     jobs.run_repeating(
         broadcasts.job, interval=broadcasts.PROGRESS_EVERY, first=3, name="broadcasts"
@@ -112,5 +115,6 @@ def build_application(
     return application
 
 
-async def _post_init(application: MahallehApplication) -> None:
+async def _post_init(built: Application) -> None:
+    application = cast("MahallehApplication", built)
     await publish_commands(application.bot, application.storage, application.settings.admin_ids)

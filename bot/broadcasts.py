@@ -130,7 +130,7 @@ async def tick(application: MahallehApplication) -> None:
         if finished:
             await storage.finish_broadcast(broadcast.id)
             _LOGGER.info("Announcement %s finished: %s", broadcast.id, dict(sorted(counts.items())))
-            broadcast = await storage.get_broadcast(broadcast.id)
+            broadcast = await storage.get_broadcast(broadcast.id) or broadcast
         await show_progress(application, broadcast, counts)
 
 

@@ -1,7 +1,7 @@
 """The Application subclass that owns storage and catalog, and the context handlers receive."""
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -64,6 +64,17 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.application  # type: ignore[return-value]
 
     @property
+    def user_data(self) -> dict[Any, Any]:
+        """The person's data: every update a handler here serves comes from a person."""
+        data = super().user_data
+        assert data is not None, "an update without a person"
+        return data
+
+    @user_data.setter
+    def user_data(self, _: object) -> NoReturn:
+        raise AttributeError("user_data is python-telegram-bot's: change its items instead")
+
+    @property
     def storage(self) -> Storage:
         return self.app.storage
 
@@ -79,4 +90,5 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 def actor(update: Update, role: str) -> Actor:
     """Who acted, as a ticket's history records them."""
     user = update.effective_user
+    assert user is not None, "an update without a person"
     return Actor(user.id, user.full_name, role)

@@ -51,7 +51,7 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None) -
     """Edit the message whose button was pressed, or answer a typed message."""
     if update.callback_query:
         await update.callback_query.edit_message_text(text, reply_markup=markup)
-    else:
+    elif update.effective_message is not None:
         await update.effective_message.reply_text(text, reply_markup=markup)
 
 

@@ -78,9 +78,8 @@ class ResilientBot(ExtBot[Priority]):
         api_kwargs: JSONDict | None = None,
     ) -> tuple[Update, ...]:
         seconds = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else timeout or 0
-        base_read = (
-            self._request[0].read_timeout if read_timeout is DEFAULT_NONE else read_timeout
-        ) or 0
+        chosen = self._request[0].read_timeout if read_timeout is DEFAULT_NONE else read_timeout
+        base_read = chosen if isinstance(chosen, int | float) else 0
         raw = cast(
             "list[JSONDict]",
             await self._post(

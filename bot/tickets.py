@@ -112,7 +112,12 @@ def box_around(latitude: float, longitude: float) -> tuple[float, float, float, 
 
 def same_problem(candidate: Ticket, latitude: float | None, longitude: float | None) -> bool:
     """Same category and neighborhood are given; where both have a location, also near."""
-    if None in (latitude, longitude, candidate.latitude, candidate.longitude):
+    if (
+        latitude is None
+        or longitude is None
+        or candidate.latitude is None
+        or candidate.longitude is None
+    ):
         return True
     return distance_m(latitude, longitude, candidate.latitude, candidate.longitude) <= (
         DUPLICATE_RADIUS_M

@@ -44,7 +44,7 @@ class WebhookRefused(Exception):
 
 @tornado.web.stream_request_body
 class UpdateReceiver(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, bot: Bot, queue: asyncio.Queue, secret: str) -> None:
         self.bot, self.queue, self.secret = bot, queue, secret

@@ -16,6 +16,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 
 def _plain(value: str) -> str:
@@ -147,7 +148,7 @@ def load_catalog(path: Path) -> Catalog:
         raise CatalogError(f"{path}: " + "; ".join(_describe(e) for e in exc.errors())) from exc
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     where = ""
     for part in error["loc"]:
         where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))

@@ -71,7 +71,7 @@ class IdleFlows:
             context.user_data[LAST_SEEN] = self.now().timestamp()
 
 
-class IdleFlowHandler(BaseHandler[Update, BotContext, int]):
+class IdleFlowHandler(BaseHandler[Update, BotContext, object]):
     """Claims any update of a flow that has been idle too long, and ends the flow."""
 
     def __init__(self, idle: IdleFlows) -> None:

@@ -75,10 +75,11 @@ async def _move(
     sources, target = tickets.AGENCY_ACTIONS[action]
     reason = ""
     if action == "no":
-        reason = callback_choice(texts_fa.NOT_OURS_REASONS, reason_index or "")
-        if reason is None:
+        chosen = callback_choice(texts_fa.NOT_OURS_REASONS, reason_index or "")
+        if chosen is None:
             await query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
             return
+        reason = chosen
     notices = context.app.notices
     resident = await context.storage.get_resident(ticket.resident_id)
     agency = notices.agency(ticket.agency)
@@ -144,7 +145,7 @@ async def _answer_or_refresh(
         await query.answer(texts_fa.DONE_SHORT)
         return
     await query.answer(texts_fa.ACTION_STALE, show_alert=True)
-    current = await context.storage.get_ticket(before.id)
+    current = await context.storage.get_ticket(before.id) or before
     resident = await context.storage.get_resident(current.resident_id)
     await query.edit_message_text(
         context.app.notices.card_text(current, resident, for_agency=True),
@@ -156,6 +157,8 @@ async def on_reply(update: Update, context: BotContext) -> None:
     """A reply to a ticket's message in its agency's chat: text, and a photo, video, voice or
     file, goes to the resident as the agency's answer; anything else is answered."""
     message = update.effective_message
+    assert message is not None  # the handler's filter: a reply in a group
+    assert message.reply_to_message is not None
     ticket_id = await context.storage.ticket_of_message(
         message.chat.id, message.reply_to_message.message_id
     )

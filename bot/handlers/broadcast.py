@@ -199,7 +199,7 @@ async def send_now(update: Update, context: BotContext) -> int:
         draft["file_id"],
         draft.get("at") and parse_jalali(draft["at"], context.app.tz),
     )
-    if draft.get("at"):
+    if draft.get("at") and broadcast.scheduled_at is not None:
         await query.message.reply_text(
             texts_fa.SCHEDULED.format(
                 id=to_persian_digits(broadcast.id),
@@ -218,6 +218,8 @@ async def send_now(update: Update, context: BotContext) -> int:
 async def _attach_progress(context: BotContext, broadcast_id: int, chat_id: int) -> None:
     """The one message the author watches: edited by the broadcast job every few seconds."""
     broadcast = await context.storage.get_broadcast(broadcast_id)
+    if broadcast is None:
+        return
     counts = await context.storage.outbox_counts(broadcast_id)
     text = broadcasts.progress_text(broadcast, counts, context.settings.send_rate)
     if broadcast.state == "scheduled":
@@ -244,7 +246,7 @@ def _example(context: BotContext) -> str:
 
 
 async def schedule_typed(update: Update, context: BotContext) -> str:
-    moment = parse_jalali(update.effective_message.text, context.app.tz)
+    moment = parse_jalali(update.effective_message.text or "", context.app.tz)
     if moment is None:
         await update.effective_message.reply_text(
             texts_fa.SCHEDULE_INVALID.format(example=_example(context))
@@ -291,7 +293,7 @@ async def stop(update: Update, context: BotContext) -> None:
         return
     await context.storage.cancel_broadcast(broadcast.id)
     await query.answer(texts_fa.STOPPED)
-    broadcast = await context.storage.get_broadcast(broadcast.id)
+    broadcast = await context.storage.get_broadcast(broadcast.id) or broadcast
     await broadcasts.show_progress(
         context.app, broadcast, await context.storage.outbox_counts(broadcast.id)
     )

@@ -124,7 +124,7 @@ def _describe(context: BotContext, event: TicketEvent) -> str:
         case "created":
             return texts_fa.EVENT_CREATED
         case "status" | "unreachable":
-            return texts_fa.EVENT_STATUS.format(status=texts_fa.STATUS.get(event.status, ""))
+            return texts_fa.EVENT_STATUS.format(status=texts_fa.STATUS.get(event.status or "", ""))
         case "reply":
             return texts_fa.EVENT_REPLY.format(who=who, body=escape(event.body))
         case "info":
@@ -173,12 +173,13 @@ async def reply_to_notice(update: Update, context: BotContext) -> None:
     ticket_id = await context.storage.ticket_of_message(
         message.chat.id, message.reply_to_message.message_id
     )
-    if ticket_id is None or not await context.storage.is_follower(
-        ticket_id, update.effective_user.id
+    ticket = await context.storage.get_ticket(ticket_id) if ticket_id is not None else None
+    if ticket is None or not await context.storage.is_follower(
+        ticket.id, update.effective_user.id
     ):
         await message.reply_text(texts_fa.USE_MENU, reply_markup=keyboards.main_menu())
         return
-    await _add_info(update, context, await context.storage.get_ticket(ticket_id))
+    await _add_info(update, context, ticket)
 
 
 async def _add_info(update: Update, context: BotContext, ticket: Ticket) -> None:
@@ -215,7 +216,8 @@ async def _add_info(update: Update, context: BotContext, ticket: Ticket) -> None
             code=notices.code(changed), text=escape(text) or texts_fa.INFO_MEDIA
         )
         out = [] if withheld else notices.to_card_chat(changed, body)
-        chats = [changed.card_chat_id] if out else notices.facilitator_ids(facilitators)
+        card_chat = changed.card_chat_id if out else None
+        chats = [card_chat] if card_chat is not None else notices.facilitator_ids(facilitators)
         if not out:
             if withheld:
                 body += texts_fa.INFO_WITHHELD

@@ -110,7 +110,7 @@ async def contact_shared(update: Update, context: BotContext) -> str | int:
     return await _finish(update, context, phone)
 
 
-async def skip_phone(update: Update, context: BotContext) -> int:
+async def skip_phone(update: Update, context: BotContext) -> str | int:
     return await _finish(update, context, None)
 
 
@@ -138,7 +138,7 @@ async def _ask_phone(update: Update) -> str:
     return SHARING_PHONE
 
 
-async def _finish(update: Update, context: BotContext, phone: str | None) -> int:
+async def _finish(update: Update, context: BotContext, phone: str | None) -> str | int:
     user = update.effective_user
     draft = context.user_data.pop(_DRAFT, {})
     message = update.effective_message

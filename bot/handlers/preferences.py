@@ -60,7 +60,9 @@ async def show(update: Update, context: BotContext) -> None:
         await _render(update, context, resident)
 
 
-async def _render(update: Update, context: BotContext, resident: Resident) -> None:
+async def _render(update: Update, context: BotContext, resident: Resident | None) -> None:
+    if resident is None:  # gone meanwhile (an account deleted in another chat)
+        return
     text, markup = _card(context, resident)
     if update.callback_query:
         await update.callback_query.edit_message_text(text, reply_markup=markup)

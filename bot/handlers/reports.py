@@ -244,7 +244,7 @@ async def location_pin(update: Update, context: BotContext) -> str:
 
 
 async def location_text(update: Update, context: BotContext) -> str:
-    text = normalize(update.effective_message.text)
+    text = normalize(update.effective_message.text or "")
     if not ADDRESS_MIN <= len(text) <= ADDRESS_MAX:
         await update.effective_message.reply_text(
             texts_fa.ADDRESS_BAD_LENGTH.format(

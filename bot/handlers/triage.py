@@ -7,6 +7,7 @@ super-admin). A supervisor reads the queue and any ticket of the province, witho
 """
 
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -113,6 +114,9 @@ async def _refresh(
 ) -> None:
     """Show the presser the ticket as it is now, with the buttons that still apply."""
     ticket = await context.storage.get_ticket(ticket_id)
+    if ticket is None:
+        await update.callback_query.answer(texts_fa.BUTTON_INVALID, show_alert=True)
+        return
     text, rows = await _triage_card(context, ticket, access)
     await update.callback_query.answer(note or None)
     await update.callback_query.edit_message_text(text, reply_markup=keyboards.buttons(rows))
@@ -224,13 +228,14 @@ async def _toggle_hidden(
 ) -> None:
     resident = await context.storage.get_resident(ticket.resident_id)
     field = "hidden_text" if action == "ht" else "hidden_media"
+    hidden: dict[str, Any] = {field: not getattr(ticket, field)}
     await context.storage.update_ticket(
         ticket.id,
         actor(update, "facilitator"),
         "note",
         lambda t, _: context.app.notices.card_edit(t, resident),
         body=field,
-        **{field: not getattr(ticket, field)},
+        **hidden,
     )
     await _refresh(update, context, ticket.id, access, texts_fa.DONE_SHORT)
 
@@ -252,7 +257,7 @@ async def ask_text(update: Update, context: BotContext) -> str | int:
 
 
 async def receive_text(update: Update, context: BotContext) -> str | int:
-    text = normalize(update.effective_message.text)
+    text = normalize(update.effective_message.text or "")
     problem = description_problem(text)
     if problem:
         await update.effective_message.reply_text(problem)
@@ -270,6 +275,9 @@ async def receive_text(update: Update, context: BotContext) -> str | int:
         lambda t, _: context.app.notices.card_edit(t, resident),
         description=text,
     )
+    if changed is None:  # no longer there to edit
+        await update.effective_message.reply_text(texts_fa.NOT_ALLOWED)
+        return ConversationHandler.END
     card, rows = await _triage_card(context, changed, access)
     await update.effective_message.reply_text(
         texts_fa.TEXT_EDITED.format(code=context.app.notices.code(changed))
