@@ -373,3 +373,10 @@ async def test_a_supervisor_may_not_manage_staff(bot):
         calls = await bot.send(SUPERVISOR, command)
         assert only_reply(calls).text == texts_fa.ADMIN_ONLY
     assert await bot.app.storage.staff() == [StaffRole(SUPERVISOR.id, "supervisor", "*")]
+
+
+async def test_a_grant_with_an_odd_number_shows_how_instead_of_failing(bot):
+    for odd in ("²", "1" * 30, "-5"):
+        calls = await bot.send(ADMIN, f"/grant facilitator {odd} shahr_qaem")
+        assert texts_fa.GRANT_USAGE.splitlines()[0] in only_reply(calls).text
+    assert await bot.app.storage.staff() == []

@@ -60,3 +60,9 @@ async def test_forged_numbers_in_callback_data_are_answered_and_change_nothing(
             assert answer.params["text"] in REFUSALS, data
     after = await bot.app.storage.get_ticket(ticket.id)
     assert (after.status, after.supporters, after.rating) == ("new", 0, None)
+
+
+async def test_a_queue_page_pressed_by_a_resident_is_answered(bot, resident):
+    await register(bot, resident)
+    answer = the_answer(await bot.press(resident, "f:q:1"))
+    assert answer.params["text"] == texts_fa.FACILITATOR_ONLY

@@ -22,9 +22,10 @@ ID = "[0-9]{1,18}"
 PAGE = "[0-9]{1,6}"
 
 
-def callback_number(text: str) -> int | None:
-    """A number read from callback data, or None. The client can forge the data: «²» passes
-    str.isdigit() but not int(), and 30 digits pass int() but not SQLite."""
+def client_number(text: str) -> int | None:
+    """A number the client sent (in callback data, or typed after a command), or None. The
+    client can send anything: «²» passes str.isdigit() but not int(), and 30 digits pass int()
+    but not SQLite."""
     return int(text) if re.fullmatch(ID, text) else None
 
 
@@ -33,7 +34,7 @@ _T = TypeVar("_T")
 
 def callback_choice(options: Sequence[_T], text: str) -> _T | None:
     """The option numbered `text` in callback data (a reason, a ready answer), or None."""
-    index = callback_number(text)
+    index = client_number(text)
     return options[index] if index is not None and index < len(options) else None
 
 
@@ -41,7 +42,7 @@ async def pressed_ticket(update: Update, context: BotContext, part: int = 1) -> 
     """The ticket named in callback data `area:<ticket id>:…` (its id the `part`-th field);
     None if forged or gone. Callers still check who may act on it."""
     parts = update.callback_query.data.split(":")
-    ticket_id = callback_number(parts[part]) if len(parts) > part else None
+    ticket_id = client_number(parts[part]) if len(parts) > part else None
     return await context.storage.get_ticket(ticket_id) if ticket_id is not None else None
 
 

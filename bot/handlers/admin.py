@@ -13,6 +13,7 @@ from bot import texts_fa
 from bot.access import PROVINCE, Role, access_of
 from bot.commands import refresh_staff_commands
 from bot.context import BotContext
+from bot.handlers import client_number
 from bot.persian import to_ascii_digits
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -55,9 +56,12 @@ def _parse_role_args(context: BotContext) -> tuple[Role, int, str] | None:
     except ValueError:
         return None
     province_wide = role is Role.SUPERVISOR
-    if role is None or len(args) != (2 if province_wide else 3) or not args[1].isdigit():
+    if role is None or len(args) != (2 if province_wide else 3):
         return None
-    user_id, scope = int(args[1]), PROVINCE if province_wide else args[2]
+    user_id = client_number(args[1])  # ASCII digits that fit the database, not «²»
+    scope = PROVINCE if province_wide else args[2]
+    if user_id is None:
+        return None
     return (role, user_id, scope) if _scope_name(context, role, scope) else None
 
 

@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 from bot import keyboards, texts_fa, tickets
 from bot.access import access_of
 from bot.context import BotContext, actor
-from bot.handlers import ID, callback_choice, callback_number, pressed_ticket
+from bot.handlers import ID, callback_choice, client_number, pressed_ticket
 from bot.notices import agency_buttons
 from bot.persian import normalize
 from bot.storage import Outgoing, Ticket
@@ -108,7 +108,7 @@ async def _canned(update: Update, context: BotContext, ticket: Ticket, index: st
     """Send a ready answer offered at the ticket's status; it moves the ticket to the status
     it announces."""
     offered = dict(tickets.canned_offered(context.catalog, ticket.status))
-    number = callback_number(index)
+    number = client_number(index)
     answer = offered.get(number) if number is not None else None
     if answer is None:  # forged, or the ticket moved on since the menu was shown
         await _answer_or_refresh(update, context, None, ticket)

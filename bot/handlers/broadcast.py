@@ -20,7 +20,7 @@ from bot.access import Access, access_of
 from bot.context import BotContext
 from bot.delivery import send
 from bot.flood_control import Priority
-from bot.handlers import ID, IdleFlows, callback_number, conversation
+from bot.handlers import ID, IdleFlows, client_number, conversation
 from bot.jalali import format_date, format_datetime, format_numeric, parse_jalali
 from bot.keyboards import Buttons
 from bot.persian import to_persian_digits
@@ -285,7 +285,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def stop(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    broadcast_id = callback_number(query.data.removeprefix("bc:stop:"))
+    broadcast_id = client_number(query.data.removeprefix("bc:stop:"))
     broadcast = await context.storage.get_broadcast(broadcast_id) if broadcast_id else None
     access = await access_of(context.app, update.effective_user.id)
     if broadcast is None or not access.may_stop(broadcast.author_id, broadcast.audience):

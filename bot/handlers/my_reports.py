@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.context import BotContext, actor
-from bot.handlers import ID, PAGE, IdleFlows, callback_number, conversation, pressed_ticket
+from bot.handlers import ID, PAGE, IdleFlows, client_number, conversation, pressed_ticket
 from bot.jalali import format_date, format_datetime
 from bot.keyboards import Buttons
 from bot.persian import escape, normalize, to_persian_digits
@@ -36,7 +36,7 @@ PRIVATE = filters.ChatType.PRIVATE
 async def show_list(update: Update, context: BotContext) -> None:
     user_id = update.effective_user.id
     query = update.callback_query
-    page = (callback_number(query.data.removeprefix("r:l:")) or 0) if query else 0
+    page = (client_number(query.data.removeprefix("r:l:")) or 0) if query else 0
     if query:
         await query.answer()
     if await context.storage.get_resident(user_id) is None:

@@ -27,7 +27,7 @@ from bot.handlers import (
     PAGE,
     IdleFlows,
     callback_choice,
-    callback_number,
+    client_number,
     conversation,
     pressed_ticket,
 )
@@ -47,10 +47,13 @@ async def show_queue(update: Update, context: BotContext) -> None:
     query = update.callback_query
     access = await access_of(context.app, update.effective_user.id)
     if not access.reads:
-        await update.effective_message.reply_text(texts_fa.FACILITATOR_ONLY)
+        if query:  # every press is answered, or the button spins on
+            await query.answer(texts_fa.FACILITATOR_ONLY, show_alert=True)
+        else:
+            await update.effective_message.reply_text(texts_fa.FACILITATOR_ONLY)
         return
     neighborhoods = access.reads.among(n.key for n in context.catalog.neighborhoods)
-    page = (callback_number(query.data.removeprefix("f:q:")) or 0) if query else 0
+    page = (client_number(query.data.removeprefix("f:q:")) or 0) if query else 0
     if query:
         await query.answer()
     waiting = await context.storage.queue(neighborhoods, QUEUE_PAGE + 1, page * QUEUE_PAGE)
