@@ -7,9 +7,10 @@ from collections import Counter
 import pytest
 
 from bot import broadcasts, texts_fa
+from bot.notices import message
 from tests.conftest import ADMIN, MUNICIPALITY_CHAT
 from tests.flows import card_in, file_report, register
-from tests.harness import TIMED_OUT, DiskFull, Fault, Harness, Person
+from tests.harness import TIMED_OUT, DiskFull, Fault, Harness, Person, eventually
 from tests.test_agency import in_group
 
 
@@ -380,3 +381,18 @@ async def test_the_worker_backs_off_while_the_disk_is_full(bot, resident, monkey
     finally:
         await bot.app.delivery.stop()
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+async def test_one_chat_gets_its_messages_in_order_even_when_telegram_answers_slowly(bot, resident):
+    bot.auto_deliver = False
+    await bot.app.storage.enqueue(
+        [message(resident.id, f"پیام {i}") for i in range(3)] + [message(ADMIN.id, "دیگری")]
+    )
+    bot.api.held[resident.id] = asyncio.Event()  # the first answer to her is slow in coming
+    draining = asyncio.create_task(bot.app.delivery.drain())
+    await eventually(lambda: any(c.chat_id == ADMIN.id for c in bot.api.calls))
+    assert [c.text for c in bot.api.waiting] == ["پیام 0"]  # the next waits for its answer
+    bot.api.held[resident.id].set()
+    await draining
+    await bot.app.delivery.drain()
+    assert [c.text for c in bot.api.sent_to(resident.id)] == ["پیام 0", "پیام 1", "پیام 2"]
