@@ -1,4 +1,6 @@
-"""Whole flows a test can reuse: register a resident, file a report."""
+"""Whole flows a test can reuse: register a resident, file a report, back one."""
+
+from typing import Any
 
 from bot import texts_fa
 from bot.handlers.onboarding import CHOOSE_PREFIX
@@ -49,6 +51,14 @@ async def file_report(
     if share:
         review = (await bot.press(person, "rp:sh", on=review))[-1]
     return await bot.press(person, "rp:ok", on=review)
+
+
+async def back(bot: Harness, supporter: Person, **report: Any) -> Call:
+    """The supporter files the same problem and presses «من هم» on the bot's offer; returns the
+    offer."""
+    offer = (await file_report(bot, supporter, **report))[-1]
+    await bot.press(supporter, offer.data_for("من هم"), on=offer)
+    return offer
 
 
 def card_in(bot: Harness, chat_id: int) -> Call:

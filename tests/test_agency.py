@@ -2,7 +2,7 @@
 
 from bot import sla, texts_fa
 from tests.conftest import ADMIN, MUNICIPALITY_CHAT, WATER_CHAT
-from tests.flows import card_in, file_report, register
+from tests.flows import back, card_in, file_report, register
 from tests.harness import Person, texts
 
 CLERK = Person(300001, "کارمند شهرداری")
@@ -288,8 +288,7 @@ async def test_not_solved_reopens_and_alerts(bot, resident):
 async def test_supporters_hear_status_changes(bot, resident):
     await setup_ticket(bot, resident)
     await register(bot, NEIGHBOR)
-    offer = (await file_report(bot, NEIGHBOR))[-1]
-    await bot.press(NEIGHBOR, offer.data_for("من هم"), on=offer)
+    await back(bot, NEIGHBOR)
     card = card_in(bot, MUNICIPALITY_CHAT)
     await bot.press(CLERK, card.data_for("در حال انجام"), on=card)
     assert "در حال رسیدگی" in bot.api.last_to(NEIGHBOR.id).text

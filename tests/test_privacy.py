@@ -4,7 +4,7 @@ unreviewed or partly hidden one, and a supporter sees the problem, not its owner
 from bot import texts_fa
 from bot.storage import Actor
 from tests.conftest import ADMIN, MUNICIPALITY_CHAT
-from tests.flows import card_in, file_report, register
+from tests.flows import back, card_in, file_report, register
 from tests.harness import Person
 
 SECRET = "اجارهٔ سه ماه عقب افتاده و صاحبخانه تهدید به تخلیه کرده است"
@@ -63,8 +63,7 @@ async def test_a_supporter_sees_the_problem_not_its_owners_words(bot, resident):
     await register(bot, resident)
     await register(bot, neighbor)
     await file_report(bot, resident, text=SECRET)
-    offer = (await file_report(bot, neighbor))[-1]
-    await bot.press(neighbor, "rp:j", on=offer)
+    await back(bot, neighbor)
     ticket = await first_ticket(bot, resident)
     page = (await bot.press(neighbor, f"r:{ticket.id}:v"))[-1]
     assert texts_fa.STATUS["new"] in page.text

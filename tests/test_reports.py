@@ -7,7 +7,7 @@ from bot.jalali import format_date, format_datetime
 from bot.persian import to_persian_digits
 from bot.tickets import format_code
 from tests.conftest import MUNICIPALITY_CHAT, WATER_CHAT
-from tests.flows import PHOTO, card_in, file_report, register
+from tests.flows import PHOTO, back, card_in, file_report, register
 from tests.harness import Call, DiskFull, Person, texts
 
 
@@ -385,8 +385,7 @@ async def test_the_ticket_page_tells_its_whole_history_in_order(bot, resident):
     await register(bot, neighbor)
     await file_report(bot, resident, location=(34.6400, 50.8760))
     ticket = await stored_ticket(bot, resident)
-    offer = (await file_report(bot, neighbor, location=(34.6401, 50.8761)))[-1]
-    await bot.press(neighbor, offer.data_for("من هم"), on=offer)
+    await back(bot, neighbor, location=(34.6401, 50.8761))
     card = card_in(bot, MUNICIPALITY_CHAT)
     await bot.press(clerk, card.data_for("دریافت شد"), on=card)
     await bot.feed(reply_in_group(bot, clerk, MUNICIPALITY_CHAT, card.message_id, "<فردا> می‌آییم"))
@@ -687,8 +686,7 @@ async def test_a_supporters_page_shows_the_problem_but_not_the_owners_words(bot,
     await register(bot, neighbor)
     await file_report(bot, resident, location=(34.6400, 50.8760))
     ticket = await stored_ticket(bot, resident)
-    offer = (await file_report(bot, neighbor, location=(34.6401, 50.8761)))[-1]
-    await bot.press(neighbor, offer.data_for("من هم"), on=offer)
+    await back(bot, neighbor, location=(34.6401, 50.8761))
     await bot.press(resident, f"r:{ticket.id}:i")
     await bot.send(resident, "پلاک ۱۲ کنار سطل")
     page = (await bot.press(neighbor, f"r:{ticket.id}:v"))[-1]
