@@ -226,7 +226,11 @@ class FloodControl(BaseRateLimiter[Priority]):
                 continue
             self._waiting.remove(waiter)
             self._chat(waiter.chat_id, now).bucket.take(now)
-            self._next_slot = now + interval
+            # Keep the cadence: a slot handed out a little late (the loop was busy) does not push
+            # every later one back, or the rate would fall below `per_second`; after a pause
+            # longer than a slot, the cadence starts again from now (no burst to catch up).
+            on_time = now - self._next_slot < interval
+            self._next_slot = (self._next_slot if on_time else now) + interval
             if not waiter.granted.done():
                 waiter.granted.set_result(None)
 
