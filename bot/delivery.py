@@ -46,14 +46,15 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import CallbackContext
 
 from bot.flood_control import FloodControl, Priority
-from bot.storage import PRIORITY_PERSONAL, STORAGE_ERRORS, OutboxRow, Storage
+from bot.outbox import PRIORITY_PERSONAL, OutboxKind, OutboxRow
+from bot.storage import STORAGE_ERRORS, Storage
 
 _LOGGER = logging.getLogger(__name__)
 
 RETRY_LONGEST = 600  # seconds between tries of a message that meets network trouble, at most
 PAUSE_FIRST, PAUSE_LONGEST = 1.0, 30.0  # seconds the worker waits while it cannot write
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # Telegram's, in UTF-16 code units
-MEDIA_KINDS = ("photo", "video", "voice", "document")
+MEDIA_KINDS = (OutboxKind.PHOTO, OutboxKind.VIDEO, OutboxKind.VOICE, OutboxKind.DOCUMENT)
 # Telegram's words (lower case) for a chat that will never take a message again.
 CHAT_GONE = (
     "chat not found", "user is deactivated", "bot was kicked", "bot was blocked",
@@ -102,23 +103,23 @@ async def send(bot: Bot, row: OutboxRow, urgency: Priority | None = None) -> Mes
     text = p.get("text")
     plain = {"parse_mode": None} if p.get("plain") else {}
     match row.kind:
-        case "message":
+        case OutboxKind.MESSAGE:
             return await bot.send_message(text=text, **plain, **common)
-        case "photo":
+        case OutboxKind.PHOTO:
             return await bot.send_photo(photo=p["file_id"], caption=text, **plain, **common)
-        case "video":
+        case OutboxKind.VIDEO:
             return await bot.send_video(video=p["file_id"], caption=text, **plain, **common)
-        case "voice":
+        case OutboxKind.VOICE:
             return await bot.send_voice(voice=p["file_id"], caption=text, **plain, **common)
-        case "document":
+        case OutboxKind.DOCUMENT:
             return await bot.send_document(
                 document=p["file_id"], caption=text, **plain, **common
             )
-        case "location":
+        case OutboxKind.LOCATION:
             return await bot.send_location(
                 latitude=p["latitude"], longitude=p["longitude"], **common
             )
-        case "edit":
+        case OutboxKind.EDIT:
             common.pop("reply_parameters", None)
             return await bot.edit_message_text(
                 text=text, message_id=p["message_id"], **plain, **common

@@ -13,14 +13,19 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.jalali import utc_now
-from bot.repositories import agency_links
+from bot.outbox import PRIORITY_BROADCAST as PRIORITY_BROADCAST
+from bot.outbox import PRIORITY_PERSONAL as PRIORITY_PERSONAL
+from bot.outbox import OutboxRow, Outgoing
+from bot.repositories import agency_links, outbox
+from bot.repositories import moment as _dt_or_none
+from bot.repositories import timestamp as _ts
 from bot.repositories.agency_links import AgencyLink
 
 _LOGGER = logging.getLogger(__name__)
@@ -213,39 +218,6 @@ class StaffRole:
 FACILITATOR = "facilitator"
 AGENCY = "agency"
 
-PRIORITY_PERSONAL = 0  # ticket notices, reminders: always first
-PRIORITY_BROADCAST = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A message the bot owes someone. `kind` names the Bot API call (see bot.delivery);
-    `payload` holds its JSON arguments besides the chat. `expires_at`: after it, failures are
-    no longer retried (None: the worker's default for personal messages)."""
-
-    chat_id: int
-    kind: str
-    payload: dict[str, Any]
-    priority: int = PRIORITY_PERSONAL
-    ticket_id: int | None = None
-    broadcast_id: int | None = None
-    expires_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    chat_id: int
-    kind: str
-    payload: dict[str, Any]
-    priority: int
-    attempts: int
-    ticket_id: int | None
-    broadcast_id: int | None
-    queued_behind: bool = False  # the chat has more messages waiting behind this one
-    created_at: datetime | None = None
-    expires_at: datetime | None = None
-
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
@@ -398,16 +370,8 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def _dt_or_none(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _ticket(row: aiosqlite.Row) -> Ticket:
@@ -542,13 +506,20 @@ class Storage:
         async with self._lock:  # one trip to the database thread, not three
             return list(await self._db.execute_fetchall(sql, tuple(params)))
 
-    async def _write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """One statement, atomic on its own (autocommit), in one trip; rows it RETURNs."""
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for statements each atomic on its own (autocommit), as a repository
+        function makes them; a write the database refuses raises `StorageUnavailable`."""
         async with self._lock:
             try:
-                return list(await self._db.execute_fetchall(sql, tuple(params)))
+                yield self._db
             except sqlite3.OperationalError as exc:
                 raise StorageUnavailable(str(exc)) from exc
+
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """One statement, atomic on its own (autocommit), in one trip; rows it RETURNs."""
+        async with self._connection() as db:
+            return list(await db.execute_fetchall(sql, tuple(params)))
 
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)
@@ -1070,63 +1041,23 @@ class Storage:
     async def _enqueue(self, db: aiosqlite.Connection, messages: list[Outgoing]) -> None:
         if not messages:
             return
-        now = _ts(self.now())
-        await db.executemany(
-            "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
-            " ticket_id, broadcast_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    m.chat_id,
-                    m.kind,
-                    json.dumps(m.payload, ensure_ascii=False),
-                    m.priority,
-                    now,
-                    now,
-                    m.ticket_id,
-                    m.broadcast_id,
-                    _ts(m.expires_at) if m.expires_at else None,
-                )
-                for m in messages
-            ],
-        )
+        await outbox.insert(db, messages, self.now())
         self.on_enqueue()
 
     async def claim_due(self, limit: int) -> list[OutboxRow]:
-        """Mark up to `limit` due messages as being sent and return them.
-
-        Only the oldest owed message of each chat is taken, so a chat receives its messages in
-        order; personal messages come before broadcasts. Nothing due costs one read, no write.
-        """
-        rows = await self._write(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
-            " SELECT id FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
-            "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
-            "   AND e.state IN ('pending', 'sending') AND e.id < o.id)"
-            "  ORDER BY o.priority, o.id LIMIT ?)"
-            " RETURNING *, EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = outbox.chat_id"
-            "  AND e.state = 'pending' AND e.id > outbox.id) AS queued_behind",
-            (_ts(self.now()), limit),
-        )
-        rows.sort(key=lambda r: (r["priority"], r["id"]))  # RETURNING keeps no order
-        return [
-            OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
-                      r["attempts"], r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]),
-                      _dt(r["created_at"]), _dt_or_none(r["expires_at"]))
-            for r in rows
-        ]  # fmt: skip
+        """Mark up to `limit` due messages as being sent and return them (see
+        `repositories.outbox.claim_due`)."""
+        async with self._connection() as db:
+            return await outbox.claim_due(db, limit, self.now())
 
     async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
         """Sent; a ticket's card also tells the ticket where it is (trigger outbox_card_sent)."""
-        await self._write(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ? WHERE id = ?",
-            (_ts(self.now()), message_id, row.id),
-        )
+        async with self._connection() as db:
+            await outbox.mark_sent(db, row.id, message_id, self.now())
 
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
-        await self._write(
-            "UPDATE outbox SET state = 'pending', next_try_at = ?, last_error = ? WHERE id = ?",
-            (_ts(next_try), error, row_id),
-        )
+        async with self._connection() as db:
+            await outbox.mark_retry(db, row_id, next_try, error)
 
     async def give_up(
         self,
@@ -1241,14 +1172,11 @@ class Storage:
     async def requeue_in_flight(self) -> int:
         """After a crash: messages that were being sent go out again (at least once)."""
         async with self._transaction() as db:
-            cursor = await db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
-            return cursor.rowcount
+            return await outbox.requeue_in_flight(db)
 
     async def next_due(self) -> datetime | None:
-        row = await self._fetchone(
-            "SELECT MIN(next_try_at) AS t FROM outbox WHERE state = 'pending'"
-        )
-        return _dt_or_none(row["t"]) if row else None
+        async with self._connection() as db:
+            return await outbox.next_due(db)
 
     async def outbox_counts(self, broadcast_id: int | None = None) -> dict[str, int]:
         """Messages by state: all, or one broadcast's copies (with those already pruned)."""

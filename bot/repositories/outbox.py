@@ -1,0 +1,94 @@
+"""The outbox's SQL: messages owed, claimed by the delivery worker, and what became of them.
+
+Functions take a connection, so that a feature can owe messages in the same transaction as the
+change that causes them; `bot.storage.Storage` is the door the rest of the code uses.
+"""
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from bot.outbox import OutboxRow, Outgoing
+from bot.repositories import moment, timestamp
+
+
+async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: datetime) -> None:
+    at = timestamp(now)
+    await db.executemany(
+        "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
+        " ticket_id, broadcast_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                m.chat_id,
+                m.kind,
+                json.dumps(m.payload, ensure_ascii=False),
+                m.priority,
+                at,
+                at,
+                m.ticket_id,
+                m.broadcast_id,
+                timestamp(m.expires_at) if m.expires_at else None,
+            )
+            for m in messages
+        ],
+    )
+
+
+async def claim_due(db: aiosqlite.Connection, limit: int, now: datetime) -> list[OutboxRow]:
+    """Mark up to `limit` due messages as being sent and return them.
+
+    Only the oldest owed message of each chat is taken, so a chat receives its messages in
+    order; personal messages come before broadcasts. Nothing due costs one read, no write.
+    """
+    rows = await db.execute_fetchall(
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
+        " SELECT id FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
+        "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
+        "   AND e.state IN ('pending', 'sending') AND e.id < o.id)"
+        "  ORDER BY o.priority, o.id LIMIT ?)"
+        " RETURNING *, EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = outbox.chat_id"
+        "  AND e.state = 'pending' AND e.id > outbox.id) AS queued_behind",
+        (timestamp(now), limit),
+    )
+    claimed = sorted(rows, key=lambda r: (r["priority"], r["id"]))  # RETURNING keeps no order
+    return [_row(r) for r in claimed]
+
+
+def _row(r: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"], r["attempts"],
+        r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]), moment(r["created_at"]),
+        moment(r["expires_at"]),
+    )  # fmt: skip
+
+
+async def mark_sent(
+    db: aiosqlite.Connection, row_id: int, message_id: int | None, now: datetime
+) -> None:
+    """Sent; a ticket's card also tells the ticket where it is (trigger outbox_card_sent)."""
+    await db.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ? WHERE id = ?",
+        (timestamp(now), message_id, row_id),
+    )
+
+
+async def mark_retry(db: aiosqlite.Connection, row_id: int, next_try: datetime, error: str) -> None:
+    await db.execute(
+        "UPDATE outbox SET state = 'pending', next_try_at = ?, last_error = ? WHERE id = ?",
+        (timestamp(next_try), error, row_id),
+    )
+
+
+async def requeue_in_flight(db: aiosqlite.Connection) -> int:
+    """After a crash: messages that were being sent go out again (at least once)."""
+    cursor = await db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+    return cursor.rowcount
+
+
+async def next_due(db: aiosqlite.Connection) -> datetime | None:
+    rows = await db.execute_fetchall(
+        "SELECT MIN(next_try_at) AS t FROM outbox WHERE state = 'pending'"
+    )
+    return moment(rows[0]["t"]) if rows else None
