@@ -53,6 +53,7 @@ _LOGGER = logging.getLogger(__name__)
 
 RETRY_LONGEST = 600  # seconds between tries of a message that meets network trouble, at most
 PAUSE_FIRST, PAUSE_LONGEST = 1.0, 30.0  # seconds the worker waits while it cannot write
+IDLE_LOOK = 60.0  # seconds an idle worker sleeps at most before it looks at the outbox again
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # Telegram's, in UTF-16 code units
 MEDIA_KINDS = (OutboxKind.PHOTO, OutboxKind.VIDEO, OutboxKind.VOICE, OutboxKind.DOCUMENT)
 # Telegram's words (lower case) for a chat that will never take a message again.
@@ -194,6 +195,7 @@ class DeliveryWorker:
         # Whether the outbox may hold something due: lets an idle worker skip the database.
         self._maybe_due = True
         self._retry_at: datetime | None = None  # the earliest retry this worker scheduled
+        self.wakes_at: datetime | None = None  # when the idle worker looks again by itself
         self.retried = 0  # network retries since the last minute's log line
         # Outcomes the database could not take yet, oldest first; and the pause meanwhile.
         self._unrecorded: list[Record] = []
@@ -233,6 +235,7 @@ class DeliveryWorker:
 
     async def drain(self) -> int:
         """Send everything due now and wait for it (tests, maintenance). Returns how many."""
+        self._maybe_due = True  # whatever the clock says now: look
         total = 0
         while started := await self._fill():
             total += started
@@ -284,20 +287,27 @@ class DeliveryWorker:
         self._wake.set()  # a slot is free
 
     async def _sleep_until_due(self) -> None:
+        """Wait until something may be claimed: woken when a message is owed or a send ends,
+        else at the next message's time (see `Storage.next_due`), at the end of a pause after a
+        failed write, or after IDLE_LOOK at the latest (the wall clock may jump)."""
+        self._wake.clear()  # before the read: a message owed meanwhile wakes us at once
         now = self.storage.now()
-        timeout = 1.0
+        wake_at = now + timedelta(seconds=IDLE_LOOK)
         if self._paused_until is not None and now < self._paused_until:
-            timeout = (self._paused_until - now).total_seconds()
-        else:
-            with contextlib.suppress(Exception):  # a read that fails: look again in a second
+            wake_at = self._paused_until
+        elif len(self._in_flight) < self.concurrency:  # else only a send's end frees a slot
+            try:
                 due = await self.storage.next_due()
-                if due is not None:
-                    timeout = min(timeout, max(0.0, (due - now).total_seconds()))
-        self._wake.clear()
+            except Exception:  # a read that fails: look again in a second
+                due = now + timedelta(seconds=1)
+            if due is not None:
+                wake_at = min(wake_at, due)
+        self.wakes_at = wake_at
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
+            timeout = max((wake_at - now).total_seconds(), 0.01)
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         except TimeoutError:
-            self._maybe_due = True  # due by the clock now, or another process wrote rows
+            self._maybe_due = True  # due by the clock now
 
     # ---------------------------------------------------------------- database trouble
 

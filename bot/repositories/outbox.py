@@ -36,6 +36,14 @@ async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: da
     )
 
 
+# A row `o` waits while its chat has an earlier message still owed: each chat gets its messages
+# in order.
+_WAITS_BEHIND_AN_EARLIER = (
+    "EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
+    " AND e.state IN ('pending', 'sending') AND e.id < o.id)"
+)
+
+
 async def claim_due(db: aiosqlite.Connection, limit: int, now: datetime) -> list[OutboxRow]:
     """Mark up to `limit` due messages as being sent and return them.
 
@@ -45,9 +53,7 @@ async def claim_due(db: aiosqlite.Connection, limit: int, now: datetime) -> list
     rows = await db.execute_fetchall(
         "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
         " SELECT id FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
-        "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
-        "   AND e.state IN ('pending', 'sending') AND e.id < o.id)"
-        "  ORDER BY o.priority, o.id LIMIT ?)"
+        f"  AND NOT {_WAITS_BEHIND_AN_EARLIER} ORDER BY o.priority, o.id LIMIT ?)"
         " RETURNING *, EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = outbox.chat_id"
         "  AND e.state = 'pending' AND e.id > outbox.id) AS queued_behind",
         (timestamp(now), limit),
@@ -88,7 +94,10 @@ async def requeue_in_flight(db: aiosqlite.Connection) -> int:
 
 
 async def next_due(db: aiosqlite.Connection) -> datetime | None:
+    """When `claim_due` may next find something, as far as time goes: the earliest try of a
+    message not waiting behind another of its chat (that one's end wakes the worker)."""
     rows = await db.execute_fetchall(
-        "SELECT MIN(next_try_at) AS t FROM outbox WHERE state = 'pending'"
+        "SELECT o.next_try_at AS t FROM outbox o WHERE o.state = 'pending'"
+        f" AND NOT {_WAITS_BEHIND_AN_EARLIER} ORDER BY o.next_try_at LIMIT 1"
     )
     return moment(rows[0]["t"]) if rows else None
