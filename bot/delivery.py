@@ -1,8 +1,11 @@
 """The outbox worker: the one place that sends what the database says the bot owes.
 
-Rows are claimed a few at a time (marked 'sending', one per chat so that a chat gets its
-messages in order), handed to the bot, whose `FloodControl` paces them under Telegram's limits
-behind the replies people wait for and waits out 429s, and then:
+Rows are claimed a few at a time once due (at once, or at their `not_before`: a reminder),
+marked 'sending', one per chat so that a chat gets its messages in order, and handed to the bot,
+whose `FloodControl` paces them under Telegram's limits behind the replies people wait for and
+waits out 429s; and then:
+- not sent at all if their `expires_at` passed meanwhile (a reminder whose moment is gone while
+  the bot was down): given up;
 - sent;
 - tried again later after network trouble (NetworkError, timeouts, 5xx), 2 s, 4 s … up to every
   10 minutes, for as long as the message is worth sending (`expires_at`, else `owed_for` after
@@ -181,7 +184,7 @@ class DeliveryWorker:
     """Keeps up to `concurrency` owed messages with the bot at once: enough that the budget
     `FloodControl` hands out is never idle for want of something to send, even while some
     chats wait their turn. A message owed without an `expires_at` is worth trying for
-    `owed_for` after it was owed."""
+    `owed_for` after it was owed (after its `not_before`, for one held until then)."""
 
     def __init__(self, bot: Bot, storage: Storage, *, concurrency: int = 32,
                  owed_for: timedelta = timedelta(days=7)) -> None:  # fmt: skip
@@ -357,6 +360,10 @@ class DeliveryWorker:
 
     async def _attempt(self, row: OutboxRow) -> Record:
         """Send the row, repaired if Telegram says how; return how to record what happened."""
+        if row.expires_at is not None and self.storage.now() >= row.expires_at:
+            _LOGGER.warning("Message %s to %s not sent: its deadline %s passed before it could go",
+                            row.id, row.chat_id, row.expires_at.isoformat())  # fmt: skip
+            return functools.partial(self.on_give_up, row, "deadline passed", GiveUp.EXPIRED)
         while True:
             try:
                 result = await send(self.bot, row)
@@ -393,7 +400,7 @@ class DeliveryWorker:
     def _retry_later(self, row: OutboxRow, error: str) -> Record:
         """Again after 2 s, 4 s … at most 10 minutes apart, until the row's deadline."""
         now = self.storage.now()
-        deadline = row.expires_at or (row.created_at or now) + self.owed_for
+        deadline = row.expires_at or (row.owed_at or now) + self.owed_for
         if now >= deadline:
             _LOGGER.warning("Giving up on message %s to %s after %d attempts, no longer worth "
                             "sending: %s", row.id, row.chat_id, row.attempts, error)  # fmt: skip

@@ -5,8 +5,8 @@ A feature owes messages by storing `Outgoing` rows in the same transaction as th
 caused them; `bot.delivery` sends them. Nothing here touches the database or Telegram.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -39,8 +39,11 @@ PRIORITY_BROADCAST = 10
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """A message the bot owes someone. `kind` names the Bot API call; `payload` holds its JSON
-    arguments besides the chat. `expires_at`: after it, failures are no longer retried (None:
-    the worker's default for personal messages)."""
+    arguments besides the chat.
+
+    `not_before`: it is not sent before then (a reminder); it needs an `expires_at`.
+    `expires_at`: after it the message is no longer worth sending: it is not sent any more, nor
+    tried again after a failure. None: tried for the worker's `owed_for` after it was owed."""
 
     chat_id: int
     kind: str
@@ -49,6 +52,21 @@ class Outgoing:
     ticket_id: int | None = None
     broadcast_id: int | None = None
     expires_at: datetime | None = None
+    not_before: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.not_before is None:
+            return
+        if self.expires_at is None:
+            raise ValueError("a message held for later needs a deadline (expires_at)")
+        if self.expires_at <= self.not_before:
+            raise ValueError("a held message's deadline must come after its time")
+
+
+def held_until(message: Outgoing, moment: datetime, *, worth_for: timedelta) -> Outgoing:
+    """`message`, not sent before `moment`, nor at all once `worth_for` has passed after it
+    (the bot was down): a reminder two hours before a session is no use after it began."""
+    return replace(message, not_before=moment, expires_at=moment + worth_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +84,9 @@ class OutboxRow:
     queued_behind: bool = False  # the chat has more messages waiting behind this one
     created_at: datetime | None = None
     expires_at: datetime | None = None
+    not_before: datetime | None = None
+
+    @property
+    def owed_at(self) -> datetime | None:
+        """From when the message is owed: its `not_before`, else when it was stored."""
+        return self.not_before or self.created_at

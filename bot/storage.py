@@ -193,6 +193,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN expires_at TEXT;
     """,
+    # 8: a message held until its time (reminders)
+    outbox.NOT_BEFORE,
 )
 
 
@@ -1152,10 +1154,11 @@ class Storage:
                 (f"chat moved to {new}", old),
             )
             cursor = await db.execute(
-                "UPDATE outbox SET chat_id = ?, state = 'pending', next_try_at = ?,"
+                "UPDATE outbox SET chat_id = :new, state = 'pending',"
+                " next_try_at = CASE WHEN not_before > :now THEN not_before ELSE :now END,"
                 " payload = json_remove(payload, '$.reply_to')"
-                " WHERE chat_id = ? AND state IN ('pending', 'sending')",
-                (new, now, old),
+                " WHERE chat_id = :old AND state IN ('pending', 'sending')",
+                {"new": new, "now": now, "old": old},
             )
             moved = cursor.rowcount
             await db.execute(
@@ -1176,7 +1179,7 @@ class Storage:
 
     async def next_due(self) -> datetime | None:
         async with self._connection() as db:
-            return await outbox.next_due(db)
+            return await outbox.next_due(db, self.now())
 
     async def outbox_counts(self, broadcast_id: int | None = None) -> dict[str, int]:
         """Messages by state: all, or one broadcast's copies (with those already pruned)."""

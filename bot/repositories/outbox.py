@@ -13,34 +13,45 @@ import aiosqlite
 from bot.outbox import OutboxRow, Outgoing
 from bot.repositories import moment, timestamp
 
+# Appended to `bot.storage.MIGRATIONS`: a message may wait for its time; what is due is found by
+# its time (few are due among many waiting for later).
+NOT_BEFORE = """
+ALTER TABLE outbox ADD COLUMN not_before TEXT;
+CREATE INDEX outbox_next_try ON outbox (next_try_at) WHERE state = 'pending';
+"""
+
 
 async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: datetime) -> None:
+    """Owe `messages`: each is first tried at once, or at its `not_before`."""
     at = timestamp(now)
     await db.executemany(
         "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
-        " ticket_id, broadcast_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " ticket_id, broadcast_id, expires_at, not_before)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 m.chat_id,
                 m.kind,
                 json.dumps(m.payload, ensure_ascii=False),
                 m.priority,
-                at,
+                timestamp(max(now, m.not_before)) if m.not_before else at,
                 at,
                 m.ticket_id,
                 m.broadcast_id,
                 timestamp(m.expires_at) if m.expires_at else None,
+                timestamp(m.not_before) if m.not_before else None,
             )
             for m in messages
         ],
     )
 
 
-# A row `o` waits while its chat has an earlier message still owed: each chat gets its messages
-# in order.
+# A row `o` waits while its chat has an earlier message owed by now (:now) and not yet sent:
+# each chat gets its messages in order. One held for later holds up nothing before its time.
 _WAITS_BEHIND_AN_EARLIER = (
     "EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
-    " AND e.state IN ('pending', 'sending') AND e.id < o.id)"
+    " AND e.state IN ('pending', 'sending') AND e.id < o.id"
+    " AND (e.not_before IS NULL OR e.not_before <= :now))"
 )
 
 
@@ -52,11 +63,11 @@ async def claim_due(db: aiosqlite.Connection, limit: int, now: datetime) -> list
     """
     rows = await db.execute_fetchall(
         "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
-        " SELECT id FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
-        f"  AND NOT {_WAITS_BEHIND_AN_EARLIER} ORDER BY o.priority, o.id LIMIT ?)"
+        " SELECT id FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= :now"
+        f"  AND NOT {_WAITS_BEHIND_AN_EARLIER} ORDER BY o.priority, o.id LIMIT :limit)"
         " RETURNING *, EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = outbox.chat_id"
         "  AND e.state = 'pending' AND e.id > outbox.id) AS queued_behind",
-        (timestamp(now), limit),
+        {"now": timestamp(now), "limit": limit},
     )
     claimed = sorted(rows, key=lambda r: (r["priority"], r["id"]))  # RETURNING keeps no order
     return [_row(r) for r in claimed]
@@ -66,7 +77,7 @@ def _row(r: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
         r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"], r["attempts"],
         r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]), moment(r["created_at"]),
-        moment(r["expires_at"]),
+        moment(r["expires_at"]), moment(r["not_before"]),
     )  # fmt: skip
 
 
@@ -93,11 +104,12 @@ async def requeue_in_flight(db: aiosqlite.Connection) -> int:
     return cursor.rowcount
 
 
-async def next_due(db: aiosqlite.Connection) -> datetime | None:
+async def next_due(db: aiosqlite.Connection, now: datetime) -> datetime | None:
     """When `claim_due` may next find something, as far as time goes: the earliest try of a
     message not waiting behind another of its chat (that one's end wakes the worker)."""
     rows = await db.execute_fetchall(
         "SELECT o.next_try_at AS t FROM outbox o WHERE o.state = 'pending'"
-        f" AND NOT {_WAITS_BEHIND_AN_EARLIER} ORDER BY o.next_try_at LIMIT 1"
+        f" AND NOT {_WAITS_BEHIND_AN_EARLIER} ORDER BY o.next_try_at LIMIT 1",
+        {"now": timestamp(now)},
     )
     return moment(rows[0]["t"]) if rows else None
