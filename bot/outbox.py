@@ -3,8 +3,14 @@
 
 A feature owes messages by storing `Outgoing` rows in the same transaction as the change that
 caused them; `bot.delivery` sends them. Nothing here touches the database or Telegram.
+
+What a feature can ask for besides sending at once:
+- `held_until`: not before a moment, nor once it is long past (reminders);
+- `tagged` with a `reference` (`session:12:reminder`): `Storage.withdraw("session:12")` later
+  withdraws its rows not yet sent (a cancelled session), and nobody else's.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -43,7 +49,8 @@ class Outgoing:
 
     `not_before`: it is not sent before then (a reminder); it needs an `expires_at`.
     `expires_at`: after it the message is no longer worth sending: it is not sent any more, nor
-    tried again after a failure. None: tried for the worker's `owed_for` after it was owed."""
+    tried again after a failure. None: tried for the worker's `owed_for` after it was owed.
+    `reference`: whose it is, for withdrawing it (see `reference()`)."""
 
     chat_id: int
     kind: str
@@ -53,8 +60,11 @@ class Outgoing:
     broadcast_id: int | None = None
     expires_at: datetime | None = None
     not_before: datetime | None = None
+    reference: str | None = None
 
     def __post_init__(self) -> None:
+        if self.reference is not None:
+            reference(*self.reference.split(SEPARATOR))  # well formed
         if self.not_before is None:
             return
         if self.expires_at is None:
@@ -67,6 +77,23 @@ def held_until(message: Outgoing, moment: datetime, *, worth_for: timedelta) -> 
     """`message`, not sent before `moment`, nor at all once `worth_for` has passed after it
     (the bot was down): a reminder two hours before a session is no use after it began."""
     return replace(message, not_before=moment, expires_at=moment + worth_for)
+
+
+SEPARATOR = ":"
+
+
+def reference(*parts: str | int) -> str:
+    """A reference from its parts, widest first: `reference("session", 12, "reminder")` is
+    `session:12:reminder`. Withdrawing a reference withdraws those below it too."""
+    texts = [str(part) for part in parts]
+    if not texts or any(not text or SEPARATOR in text or text != text.strip() for text in texts):
+        raise ValueError(f"a reference is made of non-empty parts without {SEPARATOR!r}: {parts}")
+    return SEPARATOR.join(texts)
+
+
+def tagged(ref: str, messages: Iterable[Outgoing]) -> list[Outgoing]:
+    """`messages`, each tagged with the reference `ref`."""
+    return [replace(message, reference=ref) for message in messages]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +112,7 @@ class OutboxRow:
     created_at: datetime | None = None
     expires_at: datetime | None = None
     not_before: datetime | None = None
+    reference: str | None = None
 
     @property
     def owed_at(self) -> datetime | None:

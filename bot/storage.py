@@ -195,6 +195,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 8: a message held until its time (reminders)
     outbox.NOT_BEFORE,
+    # 9: whose a message is, for withdrawing it (a cancelled session's reminders)
+    outbox.REFERENCE,
 )
 
 
@@ -1171,6 +1173,13 @@ class Storage:
         if moved:
             self.on_enqueue()
         return moved
+
+    async def withdraw(self, reference: str) -> int:
+        """Withdraw the messages tagged `reference` or below it (`session:12` takes
+        `session:12:reminder` along) that have not gone out yet: only those still pending (one
+        being sent is let go). Returns how many; nothing else is touched."""
+        async with self._transaction() as db:
+            return await outbox.withdraw(db, reference)
 
     async def requeue_in_flight(self) -> int:
         """After a crash: messages that were being sent go out again (at least once)."""

@@ -1,11 +1,16 @@
-"""What a feature can ask of the outbox: a message held until its time (reminders)."""
+"""What a feature can ask of the outbox: a message held until its time (reminders), its own
+messages withdrawn before they go out (a cancelled session)."""
 
+import asyncio
 from datetime import timedelta
 
+import pytest
+
 from bot import delivery, notices
-from bot.outbox import held_until
+from bot.outbox import Outgoing, held_until, reference, tagged
+from tests.conftest import MUNICIPALITY_CHAT
 from tests.flows import register
-from tests.harness import Harness, Person, eventually
+from tests.harness import FakeClock, Fault, Harness, Person, eventually
 from tests.test_delivery import count_claims
 
 REMINDER = "یادآوری: جلسهٔ محله فردا ساعت ۱۰"
@@ -17,7 +22,13 @@ def sent_texts(bot: Harness, person: Person) -> list[str]:
 
 async def owe_reminder(bot: Harness, person: Person, at: timedelta, worth_for: timedelta) -> None:
     """The reminder to `person`, held until `at` from now."""
-    reminder = notices.message(person.id, REMINDER)
+    await owe_reminder_to(bot, person.id, at, worth_for)
+
+
+async def owe_reminder_to(
+    bot: Harness, chat_id: int, at: timedelta, worth_for: timedelta = timedelta(hours=2)
+) -> None:
+    reminder = notices.message(chat_id, REMINDER)
     moment = bot.clock.now() + at
     await bot.app.storage.enqueue([held_until(reminder, moment, worth_for=worth_for)])
 
@@ -92,3 +103,80 @@ async def test_the_worker_sleeps_until_a_held_message_is_due(bot, resident, monk
         assert sent_texts(bot, resident).count(REMINDER) == 1  # the other waits for tomorrow
     finally:
         await worker.stop()
+
+
+async def test_a_message_held_for_a_group_that_moved_keeps_its_time(bot):
+    supergroup = -1009990001
+    bot.auto_deliver = False
+    await owe_reminder_to(bot, MUNICIPALITY_CHAT, timedelta(days=1))
+    await bot.app.storage.enqueue([notices.message(MUNICIPALITY_CHAT, "پیام امروز")])
+    bot.api.chat_faults[MUNICIPALITY_CHAT] = Fault.migrated(supergroup)
+    await bot.app.delivery.drain()
+    assert [c.text for c in bot.api.sent_to(supergroup)] == ["پیام امروز"]
+    bot.clock.advance(days=1)
+    await bot.app.delivery.drain()
+    assert [c.text for c in bot.api.sent_to(supergroup)] == ["پیام امروز", REMINDER]
+
+
+# ---------------------------------------------------------------- withdrawn by reference
+
+
+async def test_a_feature_withdraws_its_own_unsent_messages_and_nothing_else(bot):
+    people = [Person(7200 + i, f"ساکن {i}") for i in range(4)]
+    for person in people:
+        await register(bot, person)
+    bot.auto_deliver = False
+    storage = bot.app.storage
+    tomorrow = bot.clock.now() + timedelta(days=1)
+
+    def reminder(person: Person, text: str):
+        return held_until(notices.message(person.id, text), tomorrow, worth_for=timedelta(hours=2))
+
+    session = reference("session", 12)
+    await storage.enqueue(
+        tagged(reference("session", 12, "reminder"), [reminder(p, "جلسهٔ ۱۲") for p in people[:2]])
+        + tagged(session, [notices.message(people[2].id, "ثبت‌نام شد")])  # goes out now
+        + tagged(reference("session", 120, "reminder"), [reminder(people[0], "جلسهٔ ۱۲۰")])
+        + tagged(reference("survey", 4), [reminder(people[1], "نظرسنجی ۴")])  # another feature
+        + [reminder(people[3], "بی‌نشان")]  # no reference at all
+    )
+    await bot.app.delivery.drain()
+    bot.api.held[people[3].id] = asyncio.Event()  # a slow network to her
+    await storage.enqueue(tagged(session, [notices.message(people[3].id, "در راه")]))
+    sending = asyncio.create_task(bot.app.delivery.drain())
+    await eventually(lambda: bot.api.waiting)
+
+    assert await storage.withdraw(session) == 2  # its two reminders, not what is on its way
+    assert await storage.withdraw(session) == 0
+
+    bot.api.held[people[3].id].set()
+    await sending
+    bot.clock.advance(days=1)
+    await bot.app.delivery.drain()
+    assert sent_texts(bot, people[0])[-1:] == ["جلسهٔ ۱۲۰"]
+    assert sent_texts(bot, people[1])[-1:] == ["نظرسنجی ۴"]
+    assert sent_texts(bot, people[2])[-1:] == ["ثبت‌نام شد"]
+    assert sent_texts(bot, people[3])[-2:] == ["در راه", "بی‌نشان"]
+    assert "جلسهٔ ۱۲" not in [text for p in people for text in sent_texts(bot, p)]
+    assert (await storage.outbox_counts())["cancelled"] == 2
+
+
+@pytest.mark.parametrize("parts", [(), ("session", ""), ("session:12",), ("session", " 12")])
+def test_a_malformed_reference_is_refused(parts):
+    with pytest.raises(ValueError, match="reference"):
+        reference(*parts)
+
+
+@pytest.mark.parametrize("text", ["", "session:", ":12", "session::reminder"])
+def test_a_message_with_a_malformed_reference_is_refused(text):
+    with pytest.raises(ValueError, match="reference"):
+        Outgoing(1, "message", {"text": "…"}, reference=text)
+
+
+def test_a_held_message_needs_a_deadline_after_its_time(resident):
+    message = notices.message(resident.id, REMINDER)
+    at = FakeClock().now()
+    with pytest.raises(ValueError, match="needs a deadline"):
+        Outgoing(resident.id, "message", message.payload, not_before=at)
+    with pytest.raises(ValueError, match="after its time"):
+        held_until(message, at, worth_for=timedelta(0))

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.outbox import OutboxRow, Outgoing
+from bot.outbox import SEPARATOR, OutboxRow, Outgoing
 from bot.repositories import moment, timestamp
 
 # Appended to `bot.storage.MIGRATIONS`: a message may wait for its time; what is due is found by
@@ -19,6 +19,11 @@ NOT_BEFORE = """
 ALTER TABLE outbox ADD COLUMN not_before TEXT;
 CREATE INDEX outbox_next_try ON outbox (next_try_at) WHERE state = 'pending';
 """
+# Appended to `bot.storage.MIGRATIONS`: whose a message is, for withdrawing it.
+REFERENCE = """
+ALTER TABLE outbox ADD COLUMN reference TEXT;
+CREATE INDEX outbox_by_reference ON outbox (reference, state) WHERE reference IS NOT NULL;
+"""
 
 
 async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: datetime) -> None:
@@ -26,8 +31,8 @@ async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: da
     at = timestamp(now)
     await db.executemany(
         "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
-        " ticket_id, broadcast_id, expires_at, not_before)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " ticket_id, broadcast_id, expires_at, not_before, reference)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 m.chat_id,
@@ -40,6 +45,7 @@ async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: da
                 m.broadcast_id,
                 timestamp(m.expires_at) if m.expires_at else None,
                 timestamp(m.not_before) if m.not_before else None,
+                m.reference,
             )
             for m in messages
         ],
@@ -77,7 +83,7 @@ def _row(r: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
         r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"], r["attempts"],
         r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]), moment(r["created_at"]),
-        moment(r["expires_at"]), moment(r["not_before"]),
+        moment(r["expires_at"]), moment(r["not_before"]), r["reference"],
     )  # fmt: skip
 
 
@@ -96,6 +102,19 @@ async def mark_retry(db: aiosqlite.Connection, row_id: int, next_try: datetime, 
         "UPDATE outbox SET state = 'pending', next_try_at = ?, last_error = ? WHERE id = ?",
         (timestamp(next_try), error, row_id),
     )
+
+
+async def withdraw(db: aiosqlite.Connection, reference: str) -> int:
+    """Cancel the messages tagged `reference` or below it (`session:12` takes
+    `session:12:reminder` along) that have not gone out: still pending, not being sent. Returns
+    how many."""
+    below = (reference + SEPARATOR, reference + chr(ord(SEPARATOR) + 1))  # 'a:' < 'a:…' < 'a;'
+    cursor = await db.execute(
+        "UPDATE outbox SET state = 'cancelled' WHERE state = 'pending'"
+        " AND (reference = ? OR (reference > ? AND reference < ?))",
+        (reference, *below),
+    )
+    return cursor.rowcount
 
 
 async def requeue_in_flight(db: aiosqlite.Connection) -> int:
