@@ -6,7 +6,8 @@ whose `FloodControl` paces them under Telegram's limits behind the replies peopl
 waits out 429s; and then:
 - not sent at all if their `expires_at` passed meanwhile (a reminder whose moment is gone while
   the bot was down): given up;
-- sent;
+- sent; an upload (a file the bot generated) goes as its bytes the first time, and by the file
+  id Telegram answers with to every later recipient (sends of the same file wait meanwhile);
 - tried again later after network trouble (NetworkError, timeouts, 5xx), 2 s, 4 s … up to every
   10 minutes, for as long as the message is worth sending (`expires_at`, else `owed_for` after
   it was owed), then given up;
@@ -28,10 +29,8 @@ can reach someone twice.
 import asyncio
 import contextlib
 import functools
-import html
 import logging
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -40,6 +39,7 @@ from typing import Any
 from telegram import (
     Bot,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -49,7 +49,17 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import CallbackContext
 
 from bot.flood_control import FloodControl, Priority
-from bot.outbox import PRIORITY_PERSONAL, OutboxKind, OutboxRow
+from bot.outbox import (
+    CAPTION_LIMIT,
+    PRIORITY_PERSONAL,
+    TEXT_LIMIT,
+    OutboxKind,
+    OutboxRow,
+    StoredFile,
+    plain_text,
+    shorten,
+    utf16_length,
+)
 from bot.storage import STORAGE_ERRORS, Storage
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,8 +67,9 @@ _LOGGER = logging.getLogger(__name__)
 RETRY_LONGEST = 600  # seconds between tries of a message that meets network trouble, at most
 PAUSE_FIRST, PAUSE_LONGEST = 1.0, 30.0  # seconds the worker waits while it cannot write
 IDLE_LOOK = 60.0  # seconds an idle worker sleeps at most before it looks at the outbox again
-TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # Telegram's, in UTF-16 code units
-MEDIA_KINDS = (OutboxKind.PHOTO, OutboxKind.VIDEO, OutboxKind.VOICE, OutboxKind.DOCUMENT)
+# Kinds whose text is a caption.
+MEDIA_KINDS = (OutboxKind.PHOTO, OutboxKind.VIDEO, OutboxKind.VOICE, OutboxKind.DOCUMENT,
+               OutboxKind.UPLOAD)  # fmt: skip
 # Telegram's words (lower case) for a chat that will never take a message again.
 CHAT_GONE = (
     "chat not found", "user is deactivated", "bot was kicked", "bot was blocked",
@@ -116,9 +127,7 @@ async def send(bot: Bot, row: OutboxRow, urgency: Priority | None = None) -> Mes
         case OutboxKind.VOICE:
             return await bot.send_voice(voice=p["file_id"], caption=text, **plain, **common)
         case OutboxKind.DOCUMENT:
-            return await bot.send_document(
-                document=p["file_id"], caption=text, **plain, **common
-            )
+            return await bot.send_document(document=p["file_id"], caption=text, **plain, **common)
         case OutboxKind.LOCATION:
             return await bot.send_location(
                 latitude=p["latitude"], longitude=p["longitude"], **common
@@ -142,32 +151,19 @@ def repaired(row: OutboxRow, error: str) -> OutboxRow | None:
     if "too long" in reason:
         limit = CAPTION_LIMIT if row.kind in MEDIA_KINDS else TEXT_LIMIT
         shown = text if row.payload.get("plain") else plain_text(text)
-        if _utf16_length(shown) <= limit and row.payload.get("plain"):
+        if utf16_length(shown) <= limit and row.payload.get("plain"):
             return None  # already as short as that: not the length
         return replace(row, payload={**row.payload, "text": shorten(shown, limit), "plain": True})
     return None
 
 
-def plain_text(text: str) -> str:
-    """What an HTML message shows, as plain text: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^<>]*>", "", text))
-
-
-def shorten(text: str, limit: int) -> str:
-    """At most `limit` UTF-16 code units (Telegram's measure), ending in «…» when cut."""
-    if _utf16_length(text) <= limit:
-        return text
-    kept, used = [], 0
-    for char in text:
-        used += _utf16_length(char)
-        if used > limit - 1:
-            break
-        kept.append(char)
-    return "".join(kept).rstrip() + "…"
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+def _file_id(message: Message | bool) -> str | None:
+    """Telegram's id of the file a message carries (of a photo: its largest size)."""
+    if not isinstance(message, Message):
+        return None
+    if message.photo:
+        return message.photo[-1].file_id
+    return message.document.file_id if message.document else None
 
 
 def _markup(
@@ -205,6 +201,9 @@ class DeliveryWorker:
         self._pause: float | None = None  # seconds; None while writes work
         self._paused_until: datetime | None = None
         self._failed_writes = 0
+        # Generated files Telegram holds (by their id in the outbox), and those being uploaded.
+        self._uploaded: dict[int, StoredFile] = {}
+        self._uploading: dict[int, asyncio.Lock] = {}
         self.on_give_up: OnGiveUp = self._give_up
         self.on_migrated: OnMigrated = self._follow
         storage.on_enqueue = self._something_owed
@@ -356,7 +355,39 @@ class DeliveryWorker:
     # ---------------------------------------------------------------- one message
 
     async def _deliver(self, row: OutboxRow) -> None:
-        await self._record(await self._attempt(row))
+        async with self._first_upload(row.generated_file):
+            record = await self._attempt(row)
+        await self._record(record)
+
+    @contextlib.asynccontextmanager
+    async def _first_upload(self, file: int | None) -> AsyncIterator[None]:
+        """Sends of a generated file wait while it is being uploaded for the first time, so that
+        the next recipients get Telegram's file id instead of another upload."""
+        if file is None or file in self._uploaded:
+            yield
+            return
+        lock = self._uploading.setdefault(file, asyncio.Lock())
+        async with lock:
+            yield
+        if file in self._uploaded:
+            self._uploading.pop(file, None)
+
+    async def _with_file(self, row: OutboxRow) -> tuple[OutboxRow, StoredFile | None]:
+        """An upload as the call that makes it: its generated file by Telegram's file id once
+        Telegram holds it, else by its bytes (then also the file, whose id the answer gives)."""
+        assert row.generated_file is not None
+        file = self._uploaded.get(row.generated_file)
+        if file is None:
+            file = await self.storage.stored_file(row.generated_file)
+        if file is None or (file.file_id is None and file.content is None):
+            raise LookupError(f"generated file {row.generated_file} is no longer stored")
+        if file.file_id is not None:
+            self._uploaded[file.id] = file
+            sent: str | InputFile = file.file_id
+        else:
+            sent = InputFile(file.content, filename=file.filename)
+        call = replace(row, kind=file.media, payload={**row.payload, "file_id": sent})
+        return call, None if file.file_id else file
 
     async def _attempt(self, row: OutboxRow) -> Record:
         """Send the row, repaired if Telegram says how; return how to record what happened."""
@@ -366,7 +397,10 @@ class DeliveryWorker:
             return functools.partial(self.on_give_up, row, "deadline passed", GiveUp.EXPIRED)
         while True:
             try:
-                result = await send(self.bot, row)
+                call, uploading = row, None
+                if row.generated_file is not None:
+                    call, uploading = await self._with_file(row)
+                result = await send(self.bot, call)
             except BadRequest as exc:  # before TelegramError: a BadRequest is a NetworkError
                 error = str(exc)
                 if "not modified" in error.lower():
@@ -390,12 +424,18 @@ class DeliveryWorker:
                 return functools.partial(self.on_migrated, row, int(exc.new_chat_id))
             except TelegramError as exc:  # network trouble, timeouts, 5xx (and the unforeseen)
                 return self._retry_later(row, str(exc) or type(exc).__name__)
+            except STORAGE_ERRORS as exc:  # an upload's file could not be read: later
+                return self._retry_later(row, str(exc) or type(exc).__name__)
             except Exception as exc:
                 _LOGGER.exception("Message %s could not be sent", row.id)
                 return functools.partial(self.on_give_up, row, repr(exc), GiveUp.REFUSED)
             else:
                 message_id = result.message_id if isinstance(result, Message) else None
-                return functools.partial(self.storage.mark_sent, row, message_id)
+                file_id = _file_id(result) if uploading else None
+                if uploading is None or file_id is None:
+                    return functools.partial(self.storage.mark_sent, row, message_id)
+                self._uploaded[uploading.id] = replace(uploading, file_id=file_id, content=None)
+                return functools.partial(self.storage.mark_uploaded, row, message_id, file_id)
 
     def _retry_later(self, row: OutboxRow, error: str) -> Record:
         """Again after 2 s, 4 s … at most 10 minutes apart, until the row's deadline."""
@@ -435,3 +475,12 @@ async def log_minute(context: CallbackContext) -> None:
             limited,
             retried,
         )
+
+
+async def prune_job(context: CallbackContext) -> None:
+    """Daily: the bytes of generated files that no message still to be sent needs (withdrawn,
+    given up) leave the database; those sent left it at once."""
+    worker: DeliveryWorker = context.application.delivery  # type: ignore[attr-defined]
+    dropped = await worker.storage.drop_unneeded_files()
+    if dropped:
+        _LOGGER.info("Dropped the bytes of %d generated file(s) no message needs", dropped)

@@ -22,7 +22,7 @@ import aiosqlite
 from bot.jalali import utc_now
 from bot.outbox import PRIORITY_BROADCAST as PRIORITY_BROADCAST
 from bot.outbox import PRIORITY_PERSONAL as PRIORITY_PERSONAL
-from bot.outbox import OutboxRow, Outgoing
+from bot.outbox import OutboxRow, Outgoing, StoredFile
 from bot.repositories import agency_links, outbox
 from bot.repositories import moment as _dt_or_none
 from bot.repositories import timestamp as _ts
@@ -197,6 +197,8 @@ MIGRATIONS: tuple[str, ...] = (
     outbox.NOT_BEFORE,
     # 9: whose a message is, for withdrawing it (a cancelled session's reminders)
     outbox.REFERENCE,
+    # 10: files the bot generated, sent by upload once, then by Telegram's file id
+    outbox.UPLOADS,
 )
 
 
@@ -1059,6 +1061,29 @@ class Storage:
         async with self._connection() as db:
             await outbox.mark_sent(db, row.id, message_id, self.now())
 
+    async def mark_uploaded(self, row: OutboxRow, message_id: int | None, file_id: str) -> None:
+        """Sent, by uploading its generated file: Telegram's `file_id` is kept for the next
+        messages that send the file, and its bytes go."""
+        assert row.generated_file is not None
+        async with self._transaction() as db:
+            await outbox.mark_sent(db, row.id, message_id, self.now())
+            await outbox.keep_file_id(db, row.generated_file, file_id)
+
+    async def stored_file(self, file: int) -> StoredFile | None:
+        """A generated file an upload sends (`OutboxRow.generated_file`)."""
+        async with self._connection() as db:
+            return await outbox.stored_file(db, file)
+
+    async def drop_unneeded_files(self) -> int:
+        """Drop the bytes of generated files no message still to be sent needs; how many."""
+        async with self._connection() as db:
+            return await outbox.drop_unneeded_files(db)
+
+    async def upload_bytes_held(self) -> int:
+        """Bytes of generated files held for uploads still to make."""
+        async with self._connection() as db:
+            return await outbox.bytes_held(db)
+
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
         async with self._connection() as db:
             await outbox.mark_retry(db, row_id, next_try, error)
@@ -1177,9 +1202,12 @@ class Storage:
     async def withdraw(self, reference: str) -> int:
         """Withdraw the messages tagged `reference` or below it (`session:12` takes
         `session:12:reminder` along) that have not gone out yet: only those still pending (one
-        being sent is let go). Returns how many; nothing else is touched."""
+        being sent is let go). Returns how many; nothing else is touched (but the bytes of a
+        file only these were to upload)."""
         async with self._transaction() as db:
-            return await outbox.withdraw(db, reference)
+            withdrawn = await outbox.withdraw(db, reference)
+            await outbox.drop_unneeded_files(db)
+            return withdrawn
 
     async def requeue_in_flight(self) -> int:
         """After a crash: messages that were being sent go out again (at least once)."""

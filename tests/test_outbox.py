@@ -1,5 +1,6 @@
 """What a feature can ask of the outbox: a message held until its time (reminders), its own
-messages withdrawn before they go out (a cancelled session)."""
+messages withdrawn before they go out (a cancelled session), a file the bot generated sent to
+several people with one upload (a chart, a monthly report)."""
 
 import asyncio
 from datetime import timedelta
@@ -7,11 +8,21 @@ from datetime import timedelta
 import pytest
 
 from bot import delivery, notices
-from bot.outbox import Outgoing, held_until, reference, tagged
+from bot.context import BotContext
+from bot.outbox import (
+    CAPTION_LIMIT,
+    FileMedia,
+    GeneratedFile,
+    Outgoing,
+    held_until,
+    reference,
+    tagged,
+    upload,
+)
 from tests.conftest import MUNICIPALITY_CHAT
 from tests.flows import register
-from tests.harness import FakeClock, Fault, Harness, Person, eventually
-from tests.test_delivery import count_claims
+from tests.harness import Call, DiskFull, FakeClock, Fault, Harness, Person, eventually
+from tests.test_delivery import claim_then_fill, count_claims
 
 REMINDER = "یادآوری: جلسهٔ محله فردا ساعت ۱۰"
 
@@ -180,3 +191,123 @@ def test_a_held_message_needs_a_deadline_after_its_time(resident):
         Outgoing(resident.id, "message", message.payload, not_before=at)
     with pytest.raises(ValueError, match="after its time"):
         held_until(message, at, worth_for=timedelta(0))
+
+
+# ---------------------------------------------------------------- generated files
+
+REPORT = GeneratedFile(b"%PDF-1.7\n" + bytes(range(256)) * 8192, "report-1404-09.pdf")  # 2 MB
+CHART = GeneratedFile(b"\x89PNG\r\n\x1a\n" + bytes(200_000), "chart.png", FileMedia.PHOTO)
+CAPTION = "📊 گزارش ماهانهٔ <b>آذر ۱۴۰۴</b>"
+
+
+def uploads(bot: Harness) -> list[Call]:
+    return [call for call in bot.api.calls if call.upload is not None]
+
+
+async def residents(bot: Harness, count: int) -> list[Person]:
+    people = [Person(7300 + i, f"ساکن {i}") for i in range(count)]
+    for person in people:
+        await register(bot, person)
+    bot.auto_deliver = False
+    return people
+
+
+async def test_a_generated_file_reaches_two_people_with_one_upload_then_its_file_id(bot):
+    people = await residents(bot, 3)
+    await bot.app.storage.enqueue([upload(p.id, REPORT, CAPTION) for p in people[:2]])
+    assert await bot.app.storage.upload_bytes_held() == len(REPORT.content)  # once, not twice
+    await bot.app.delivery.drain()  # both are with the bot at once
+
+    sent = [bot.api.last_to(p.id) for p in people[:2]]
+    assert [(c.method, c.text) for c in sent] == [("sendDocument", CAPTION)] * 2
+    (uploaded,) = uploads(bot)
+    assert uploaded.upload == (REPORT.filename, REPORT.content)
+    file_id = uploaded.result["document"]["file_id"]
+    (by_id,) = [c for c in sent if c is not uploaded]
+    assert by_id.params["document"] == file_id
+    assert await bot.app.storage.upload_bytes_held() == 0  # the bytes left with the upload
+
+    await bot.restart()  # the file id is kept in the database, not only in memory
+    await bot.app.storage.enqueue([upload(people[2].id, REPORT, CAPTION)])
+    assert await bot.app.storage.upload_bytes_held() == 0  # Telegram has it: not stored again
+    await bot.app.delivery.drain()
+    third = bot.api.last_to(people[2].id)
+    assert (third.upload, third.params["document"], third.text) == (None, file_id, CAPTION)
+    assert len(uploads(bot)) == 1
+
+
+async def test_a_chart_goes_as_a_photo_and_the_largest_size_is_kept(bot):
+    people = await residents(bot, 2)
+    await bot.app.storage.enqueue([upload(people[0].id, CHART, "نتیجهٔ نظرسنجی")])
+    await bot.app.delivery.drain()
+    first = bot.api.last_to(people[0].id)
+    assert (first.method, first.text, first.upload) == (
+        "sendPhoto", "نتیجهٔ نظرسنجی", (CHART.filename, CHART.content)
+    )  # fmt: skip
+    await bot.app.storage.enqueue([upload(people[1].id, CHART)])
+    await bot.app.delivery.drain()
+    second = bot.api.last_to(people[1].id)
+    assert second.upload is None
+    assert second.params["photo"] == first.result["photo"][-1]["file_id"]
+    assert "caption" not in second.params
+
+
+async def test_uploads_while_the_disk_is_full_still_upload_once(bot, monkeypatch):
+    """The upload's outcome cannot be recorded yet: the next recipient still gets the file id."""
+    people = await residents(bot, 2)
+    await bot.app.storage.enqueue([upload(p.id, REPORT) for p in people])
+    disk = DiskFull(bot.app.storage, monkeypatch)
+    await claim_then_fill(bot, disk, monkeypatch)
+    await bot.app.delivery.drain()
+    assert [c.method for c in bot.api.calls[-2:]] == ["sendDocument"] * 2
+    assert await bot.app.storage.outbox_counts() == {"sending": 2}
+    monkeypatch.undo()
+    bot.clock.advance(seconds=30)
+    await bot.app.delivery.drain()
+    assert await bot.app.storage.outbox_counts() == {"sent": 2}
+    assert len(uploads(bot)) == 1
+    assert await bot.app.storage.upload_bytes_held() == 0
+
+
+async def test_bytes_no_message_needs_leave_the_database(bot):
+    """A withdrawn upload takes its bytes along at once; one given up (the person blocked the
+    bot), at the daily sweep. A file still owed to someone keeps them."""
+    people = await residents(bot, 3)
+    storage = bot.app.storage
+    tomorrow = bot.clock.now() + timedelta(days=1)
+    report = tagged(reference("report", "1404-09"), [upload(people[0].id, REPORT)])
+    await storage.enqueue([held_until(report[0], tomorrow, worth_for=timedelta(days=1))])
+    assert await storage.withdraw("report") == 1
+    assert await storage.upload_bytes_held() == 0
+
+    bot.api.blocked.add(people[1].id)
+    await storage.enqueue([upload(people[1].id, CHART)])
+    chart_later = upload(people[2].id, CHART)
+    await storage.enqueue([held_until(chart_later, tomorrow, worth_for=timedelta(hours=1))])
+    await bot.app.delivery.drain()
+    await delivery.prune_job(BotContext(bot.app))
+    assert await storage.upload_bytes_held() == len(CHART.content)  # still owed tomorrow
+    await storage.withdraw("nothing")  # any withdrawal sweeps too: the chart is still owed
+    assert await storage.upload_bytes_held() == len(CHART.content)
+    bot.clock.advance(days=1)
+    await bot.app.delivery.drain()
+    assert bot.api.last_to(people[2].id).upload == (CHART.filename, CHART.content)
+    assert await storage.upload_bytes_held() == 0
+
+
+def test_a_long_caption_is_cut_to_telegrams_limit():
+    caption = "<b>نتیجه</b> " + "خیلی خوب " * 200
+    message = upload(1, CHART, caption)
+    assert message.payload["plain"] is True
+    assert CAPTION_LIMIT - 10 < len(message.payload["text"].encode("utf-16-le")) // 2 <= 1024
+    assert message.payload["text"].startswith("نتیجه خیلی خوب")
+    assert message.payload["text"].endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("size", "media"), [(0, FileMedia.DOCUMENT), (10_000_001, FileMedia.PHOTO),
+                        (50_000_001, FileMedia.DOCUMENT)]
+)  # fmt: skip
+def test_a_file_telegram_would_refuse_is_refused_when_built(size, media):
+    with pytest.raises(ValueError, match="bytes"):
+        GeneratedFile(bytes(size), "big", media)

@@ -1,4 +1,5 @@
-"""The outbox's SQL: messages owed, claimed by the delivery worker, and what became of them.
+"""The outbox's SQL: messages owed, claimed by the delivery worker, and what became of them;
+the files the bot generated that uploads send.
 
 Functions take a connection, so that a feature can owe messages in the same transaction as the
 change that causes them; `bot.storage.Storage` is the door the rest of the code uses.
@@ -10,7 +11,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.outbox import SEPARATOR, OutboxRow, Outgoing
+from bot.outbox import SEPARATOR, FileMedia, GeneratedFile, OutboxRow, Outgoing, StoredFile
 from bot.repositories import moment, timestamp
 
 # Appended to `bot.storage.MIGRATIONS`: a message may wait for its time; what is due is found by
@@ -24,15 +25,38 @@ REFERENCE = """
 ALTER TABLE outbox ADD COLUMN reference TEXT;
 CREATE INDEX outbox_by_reference ON outbox (reference, state) WHERE reference IS NOT NULL;
 """
+# Appended to `bot.storage.MIGRATIONS`: files the bot generated, one row per file however many
+# messages send it; its bytes until Telegram holds it (file_id) or no message needs them.
+UPLOADS = """
+CREATE TABLE generated_files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    media TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    content BLOB,
+    file_id TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (sha256, media, filename)
+);
+ALTER TABLE outbox ADD COLUMN generated_file INTEGER REFERENCES generated_files (id);
+CREATE INDEX outbox_by_generated_file ON outbox (generated_file, state)
+    WHERE generated_file IS NOT NULL;
+"""
 
 
 async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: datetime) -> None:
-    """Owe `messages`: each is first tried at once, or at its `not_before`."""
+    """Owe `messages`: each is first tried at once, or at its `not_before`. The files uploads
+    send are stored once each."""
     at = timestamp(now)
+    files: dict[GeneratedFile, int] = {}
+    for m in messages:
+        if m.upload is not None and m.upload not in files:
+            files[m.upload] = await _store_file(db, m.upload, at)
     await db.executemany(
         "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
-        " ticket_id, broadcast_id, expires_at, not_before, reference)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " ticket_id, broadcast_id, expires_at, not_before, reference, generated_file)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 m.chat_id,
@@ -46,10 +70,62 @@ async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: da
                 timestamp(m.expires_at) if m.expires_at else None,
                 timestamp(m.not_before) if m.not_before else None,
                 m.reference,
+                None if m.upload is None else files[m.upload],
             )
             for m in messages
         ],
     )
+
+
+async def _store_file(db: aiosqlite.Connection, file: GeneratedFile, at: str) -> int:
+    """The id of `file` among the generated files, storing it if new. A file sent before keeps
+    its file id and needs no bytes; one whose bytes were dropped unsent gets them back."""
+    rows = await db.execute_fetchall(
+        "INSERT INTO generated_files (sha256, media, filename, size, content, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, media, filename) DO UPDATE"
+        " SET content = COALESCE(generated_files.content,"
+        "  CASE WHEN generated_files.file_id IS NULL THEN excluded.content END) RETURNING id",
+        (file.sha256, file.media, file.filename, len(file.content), file.content, at),
+    )
+    return int(rows[0]["id"])
+
+
+async def stored_file(db: aiosqlite.Connection, file_id: int) -> StoredFile | None:
+    rows = await db.execute_fetchall(
+        "SELECT id, media, filename, file_id, content FROM generated_files WHERE id = ?",
+        (file_id,),
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return StoredFile(r["id"], FileMedia(r["media"]), r["filename"], r["file_id"], r["content"])
+
+
+async def keep_file_id(db: aiosqlite.Connection, file: int, telegram_file_id: str) -> None:
+    """Telegram holds the file now: later messages send its id, its bytes go."""
+    await db.execute(
+        "UPDATE generated_files SET file_id = ?, content = NULL WHERE id = ?",
+        (telegram_file_id, file),
+    )
+
+
+async def drop_unneeded_files(db: aiosqlite.Connection) -> int:
+    """Drop the bytes of generated files that no message still to be sent needs (withdrawn or
+    given up before the file was uploaded). Returns how many files."""
+    cursor = await db.execute(
+        "UPDATE generated_files SET content = NULL WHERE content IS NOT NULL AND NOT EXISTS ("
+        " SELECT 1 FROM outbox WHERE outbox.generated_file = generated_files.id"
+        " AND outbox.state IN ('pending', 'sending'))"
+    )
+    return cursor.rowcount
+
+
+async def bytes_held(db: aiosqlite.Connection) -> int:
+    """How many bytes of generated files the outbox holds for uploads still to make."""
+    rows = await db.execute_fetchall(
+        "SELECT COALESCE(SUM(size), 0) AS n FROM generated_files WHERE content IS NOT NULL"
+    )
+    return int(rows[0]["n"])
 
 
 # A row `o` waits while its chat has an earlier message owed by now (:now) and not yet sent:
@@ -83,7 +159,7 @@ def _row(r: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
         r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"], r["attempts"],
         r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]), moment(r["created_at"]),
-        moment(r["expires_at"]), moment(r["not_before"]), r["reference"],
+        moment(r["expires_at"]), moment(r["not_before"]), r["reference"], r["generated_file"],
     )  # fmt: skip
 
 
