@@ -55,6 +55,7 @@ from bot.outbox import (
     TEXT_LIMIT,
     OutboxKind,
     OutboxRow,
+    OutboxState,
     StoredFile,
     plain_text,
     shorten,
@@ -87,9 +88,9 @@ class GiveUp(Enum):
     EXPIRED = "expired"  # network trouble until it was no longer worth sending
 
     @property
-    def state(self) -> str:
+    def state(self) -> OutboxState:
         """The outbox state of what is given up."""
-        return "blocked" if self is GiveUp.BLOCKED else "failed"
+        return OutboxState.BLOCKED if self is GiveUp.BLOCKED else OutboxState.FAILED
 
     @property
     def whole_chat(self) -> bool:
@@ -381,10 +382,12 @@ class DeliveryWorker:
             file = await self.storage.stored_file(row.generated_file)
         if file is None or (file.file_id is None and file.content is None):
             raise LookupError(f"generated file {row.generated_file} is no longer stored")
+        sent: str | InputFile
         if file.file_id is not None:
             self._uploaded[file.id] = file
-            sent: str | InputFile = file.file_id
+            sent = file.file_id
         else:
+            assert file.content is not None  # checked above
             sent = InputFile(file.content, filename=file.filename)
         call = replace(row, kind=file.media, payload={**row.payload, "file_id": sent})
         return call, None if file.file_id else file

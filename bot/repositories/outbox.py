@@ -12,7 +12,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.outbox import SEPARATOR, FileMedia, GeneratedFile, OutboxRow, Outgoing, StoredFile
-from bot.repositories import moment, timestamp
+from bot.repositories import fetch_one, moment, timestamp
 
 # Appended to `bot.storage.MIGRATIONS`: a message may wait for its time; what is due is found by
 # its time (few are due among many waiting for later).
@@ -80,24 +80,26 @@ async def insert(db: aiosqlite.Connection, messages: Sequence[Outgoing], now: da
 async def _store_file(db: aiosqlite.Connection, file: GeneratedFile, at: str) -> int:
     """The id of `file` among the generated files, storing it if new. A file sent before keeps
     its file id and needs no bytes; one whose bytes were dropped unsent gets them back."""
-    rows = await db.execute_fetchall(
+    row = await fetch_one(
+        db,
         "INSERT INTO generated_files (sha256, media, filename, size, content, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, media, filename) DO UPDATE"
         " SET content = COALESCE(generated_files.content,"
         "  CASE WHEN generated_files.file_id IS NULL THEN excluded.content END) RETURNING id",
         (file.sha256, file.media, file.filename, len(file.content), file.content, at),
     )
-    return int(rows[0]["id"])
+    assert row is not None  # an upsert returns its row
+    return int(row["id"])
 
 
-async def stored_file(db: aiosqlite.Connection, file_id: int) -> StoredFile | None:
-    rows = await db.execute_fetchall(
+async def stored_file(db: aiosqlite.Connection, file: int) -> StoredFile | None:
+    r = await fetch_one(
+        db,
         "SELECT id, media, filename, file_id, content FROM generated_files WHERE id = ?",
-        (file_id,),
+        (file,),
     )
-    if not rows:
+    if r is None:
         return None
-    r = rows[0]
     return StoredFile(r["id"], FileMedia(r["media"]), r["filename"], r["file_id"], r["content"])
 
 
@@ -122,10 +124,10 @@ async def drop_unneeded_files(db: aiosqlite.Connection) -> int:
 
 async def bytes_held(db: aiosqlite.Connection) -> int:
     """How many bytes of generated files the outbox holds for uploads still to make."""
-    rows = await db.execute_fetchall(
-        "SELECT COALESCE(SUM(size), 0) AS n FROM generated_files WHERE content IS NOT NULL"
+    row = await fetch_one(
+        db, "SELECT COALESCE(SUM(size), 0) AS n FROM generated_files WHERE content IS NOT NULL"
     )
-    return int(rows[0]["n"])
+    return int(row["n"]) if row else 0
 
 
 # A row `o` waits while its chat has an earlier message owed by now (:now) and not yet sent:
@@ -202,9 +204,10 @@ async def requeue_in_flight(db: aiosqlite.Connection) -> int:
 async def next_due(db: aiosqlite.Connection, now: datetime) -> datetime | None:
     """When `claim_due` may next find something, as far as time goes: the earliest try of a
     message not waiting behind another of its chat (that one's end wakes the worker)."""
-    rows = await db.execute_fetchall(
+    row = await fetch_one(
+        db,
         "SELECT o.next_try_at AS t FROM outbox o WHERE o.state = 'pending'"
         f" AND NOT {_WAITS_BEHIND_AN_EARLIER} ORDER BY o.next_try_at LIMIT 1",
         {"now": timestamp(now)},
     )
-    return moment(rows[0]["t"]) if rows else None
+    return moment(row["t"]) if row else None
