@@ -363,15 +363,21 @@ class DeliveryWorker:
     @contextlib.asynccontextmanager
     async def _first_upload(self, file: int | None) -> AsyncIterator[None]:
         """Sends of a generated file wait while it is being uploaded for the first time, so that
-        the next recipients get Telegram's file id instead of another upload."""
-        if file is None or file in self._uploaded:
-            yield
-            return
-        lock = self._uploading.setdefault(file, asyncio.Lock())
-        async with lock:
-            yield
-        if file in self._uploaded:
-            self._uploading.pop(file, None)
+        the next recipients get Telegram's file id instead of another upload; then they all go
+        at once. Should the upload fail, the next one waiting uploads it."""
+        if file is not None and file not in self._uploaded:
+            lock = self._uploading.setdefault(file, asyncio.Lock())
+            await lock.acquire()
+            if file not in self._uploaded:  # nobody uploaded it yet: this send does, alone
+                try:
+                    yield
+                finally:
+                    lock.release()
+                    if file in self._uploaded:
+                        self._uploading.pop(file, None)
+                return
+            lock.release()
+        yield
 
     async def _with_file(self, row: OutboxRow) -> tuple[OutboxRow, StoredFile | None]:
         """An upload as the call that makes it: its generated file by Telegram's file id once

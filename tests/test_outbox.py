@@ -236,6 +236,24 @@ async def test_a_generated_file_reaches_two_people_with_one_upload_then_its_file
     assert len(uploads(bot)) == 1
 
 
+async def test_once_the_file_is_up_the_other_recipients_go_together(bot):
+    """Only the first upload makes the others wait; after it they do not queue behind each
+    other (the network to them is slow here: both are on their way at the same time)."""
+    people = await residents(bot, 3)
+    for person in people[1:]:
+        bot.api.held[person.id] = asyncio.Event()
+    await bot.app.storage.enqueue([upload(p.id, REPORT) for p in people])
+    sending = asyncio.create_task(bot.app.delivery.drain())
+    try:
+        await eventually(lambda: len(bot.api.waiting) == 2, seconds=5)
+        assert {call.upload for call in bot.api.waiting} == {None}
+    finally:
+        for person in people[1:]:
+            bot.api.held[person.id].set()
+        await sending
+    assert len(uploads(bot)) == 1
+
+
 async def test_a_chart_goes_as_a_photo_and_the_largest_size_is_kept(bot):
     people = await residents(bot, 2)
     await bot.app.storage.enqueue([upload(people[0].id, CHART, "نتیجهٔ نظرسنجی")])
