@@ -107,7 +107,7 @@ def make_app(stand_in: StandIn) -> tornado.web.Application:
 def bot_env(db: Path, port: int) -> dict[str, str]:
     return {**os.environ, "BOT_TOKEN": TOKEN, "BOT_API_URL": f"http://127.0.0.1:{port}/bot",
             "DATABASE_PATH": str(db), "CATALOG_PATH": str(ROOT / "config" / "catalog.toml"),
-            "LOG_LEVEL": "WARNING"}  # fmt: skip
+            "LOG_LEVEL": "WARNING", "ADMIN_IDS": "1"}  # fmt: skip  # 1: the announcement's author
 
 
 async def send_everything(announce: bool) -> None:
