@@ -1041,6 +1041,7 @@ class Storage:
     # ------------------------------------------------------------------ outbox
 
     async def enqueue(self, messages: list[Outgoing]) -> None:
+        """Owe `messages` (held until their time, tagged, uploads: see `bot.outbox`)."""
         async with self._transaction() as db:
             await self._enqueue(db, messages)
 

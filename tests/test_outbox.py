@@ -31,23 +31,28 @@ def sent_texts(bot: Harness, person: Person) -> list[str]:
     return [call.text for call in bot.api.sent_to(person.id)]
 
 
-async def owe_reminder(bot: Harness, person: Person, at: timedelta, worth_for: timedelta) -> None:
-    """The reminder to `person`, held until `at` from now."""
-    await owe_reminder_to(bot, person.id, at, worth_for)
-
-
-async def owe_reminder_to(
+async def owe_reminder(
     bot: Harness, chat_id: int, at: timedelta, worth_for: timedelta = timedelta(hours=2)
 ) -> None:
+    """The reminder to `chat_id`, held until `at` from now."""
     reminder = notices.message(chat_id, REMINDER)
     moment = bot.clock.now() + at
     await bot.app.storage.enqueue([held_until(reminder, moment, worth_for=worth_for)])
 
 
+async def residents(bot: Harness, count: int) -> list[Person]:
+    """`count` registered residents; from now on messages wait for `drain()`."""
+    people = [Person(7300 + i, f"ساکن {i}") for i in range(count)]
+    for person in people:
+        await register(bot, person)
+    bot.auto_deliver = False
+    return people
+
+
 async def test_a_held_message_goes_at_its_time_not_before_also_across_a_restart(bot, resident):
     await register(bot, resident)
     bot.auto_deliver = False
-    await owe_reminder(bot, resident, timedelta(days=1), worth_for=timedelta(hours=2))
+    await owe_reminder(bot, resident.id, timedelta(days=1))
     await bot.app.storage.enqueue([notices.message(resident.id, "پیام امروز")])
     await bot.app.delivery.drain()
     assert sent_texts(bot, resident)[-1] == "پیام امروز"  # not held up by the reminder before it
@@ -69,7 +74,7 @@ async def test_a_reminder_whose_moment_passed_while_the_bot_was_down_is_not_sent
 ):
     await register(bot, resident)
     bot.auto_deliver = False
-    await owe_reminder(bot, resident, timedelta(hours=1), worth_for=timedelta(hours=2))
+    await owe_reminder(bot, resident.id, timedelta(hours=1))
     await bot.stop()
     bot.clock.advance(hours=3, seconds=1)  # down from before its time until after its deadline
     await bot.start()
@@ -85,7 +90,7 @@ async def test_a_reminder_whose_moment_passed_while_the_bot_was_down_is_not_sent
 async def test_within_its_deadline_a_late_reminder_still_goes(bot, resident):
     await register(bot, resident)
     bot.auto_deliver = False
-    await owe_reminder(bot, resident, timedelta(hours=1), worth_for=timedelta(hours=2))
+    await owe_reminder(bot, resident.id, timedelta(hours=1))
     bot.clock.advance(hours=2, minutes=59)
     await bot.app.delivery.drain()
     assert sent_texts(bot, resident)[-1] == REMINDER
@@ -100,17 +105,20 @@ async def test_the_worker_sleeps_until_a_held_message_is_due(bot, resident, monk
     worker = bot.app.delivery
     await worker.start()
     try:
+        await eventually(lambda: worker.wakes_at is not None)  # asleep: nothing owed
         bot.clock.advance(seconds=0.7)  # moments are stored to the second: the next is 0.3 s away
         now = bot.clock.now()
-        await owe_reminder(bot, resident, timedelta(days=1), worth_for=timedelta(hours=2))
+        looked = len(claims)
+        await owe_reminder(bot, resident.id, timedelta(days=1))
+        await eventually(lambda: len(claims) > looked)  # it looked: nothing due yet
         await eventually(lambda: worker.wakes_at == now + timedelta(seconds=delivery.IDLE_LOOK))
         soon = timedelta(seconds=0.3)
-        await owe_reminder(bot, resident, soon, worth_for=timedelta(hours=2))
+        await owe_reminder(bot, resident.id, soon)
         await eventually(lambda: worker.wakes_at == now + soon)
         looked = len(claims)
         bot.clock.advance(seconds=0.3)
         await eventually(lambda: REMINDER in sent_texts(bot, resident))
-        assert claims[looked:] == [1]  # woke once, at its time, and took it
+        assert claims[looked] == 1  # its next look was at the reminder's time, and took it
         assert sent_texts(bot, resident).count(REMINDER) == 1  # the other waits for tomorrow
     finally:
         await worker.stop()
@@ -119,7 +127,7 @@ async def test_the_worker_sleeps_until_a_held_message_is_due(bot, resident, monk
 async def test_a_message_held_for_a_group_that_moved_keeps_its_time(bot):
     supergroup = -1009990001
     bot.auto_deliver = False
-    await owe_reminder_to(bot, MUNICIPALITY_CHAT, timedelta(days=1))
+    await owe_reminder(bot, MUNICIPALITY_CHAT, timedelta(days=1))
     await bot.app.storage.enqueue([notices.message(MUNICIPALITY_CHAT, "پیام امروز")])
     bot.api.chat_faults[MUNICIPALITY_CHAT] = Fault.migrated(supergroup)
     await bot.app.delivery.drain()
@@ -133,10 +141,7 @@ async def test_a_message_held_for_a_group_that_moved_keeps_its_time(bot):
 
 
 async def test_a_feature_withdraws_its_own_unsent_messages_and_nothing_else(bot):
-    people = [Person(7200 + i, f"ساکن {i}") for i in range(4)]
-    for person in people:
-        await register(bot, person)
-    bot.auto_deliver = False
+    people = await residents(bot, 4)
     storage = bot.app.storage
     tomorrow = bot.clock.now() + timedelta(days=1)
 
@@ -202,14 +207,6 @@ CAPTION = "📊 گزارش ماهانهٔ <b>آذر ۱۴۰۴</b>"
 
 def uploads(bot: Harness) -> list[Call]:
     return [call for call in bot.api.calls if call.upload is not None]
-
-
-async def residents(bot: Harness, count: int) -> list[Person]:
-    people = [Person(7300 + i, f"ساکن {i}") for i in range(count)]
-    for person in people:
-        await register(bot, person)
-    bot.auto_deliver = False
-    return people
 
 
 async def test_a_generated_file_reaches_two_people_with_one_upload_then_its_file_id(bot):
