@@ -153,7 +153,7 @@ async def test_the_worker_wakes_when_something_is_owed(tmp_path, resident):
         await harness.stop()
 
 
-async def count_claims(bot, monkeypatch) -> list[int]:
+def count_claims(bot, monkeypatch) -> list[int]:
     """Each claim the worker makes from now on, by the number of rows it took."""
     claims: list[int] = []
     real_claim = bot.app.storage.claim_due
@@ -174,7 +174,7 @@ async def test_a_chat_waiting_for_a_retry_leaves_the_worker_asleep(bot, resident
     bot.auto_deliver = False
     await file_report(bot, resident, photos=1)
     bot.api.chat_faults[MUNICIPALITY_CHAT] = Fault(502, "Bad Gateway")
-    claims = await count_claims(bot, monkeypatch)
+    claims = count_claims(bot, monkeypatch)
     worker = bot.app.delivery
     await worker.start()
     try:

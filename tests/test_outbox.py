@@ -101,7 +101,7 @@ async def test_the_worker_sleeps_until_a_held_message_is_due(bot, resident, monk
     itself at the held message's time (the fake clock is moved, real time waits that long)."""
     await register(bot, resident)
     bot.auto_deliver = False
-    claims = await count_claims(bot, monkeypatch)
+    claims = count_claims(bot, monkeypatch)
     worker = bot.app.delivery
     await worker.start()
     try:
