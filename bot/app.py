@@ -111,6 +111,7 @@ def build_application(
         broadcasts.job, interval=broadcasts.PROGRESS_EVERY, first=3, name="broadcasts"
     )
     jobs.run_repeating(broadcasts.prune_job, interval=timedelta(days=1), first=600, name="prune")
+    jobs.run_repeating(delivery.prune_job, interval=timedelta(days=1), first=660, name="files")
     jobs.run_repeating(delivery.log_minute, interval=60, first=60, name="minute")
     return application
 

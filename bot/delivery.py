@@ -1,9 +1,13 @@
 """The outbox worker: the one place that sends what the database says the bot owes.
 
-Rows are claimed a few at a time (marked 'sending', one per chat so that a chat gets its
-messages in order), handed to the bot, whose `FloodControl` paces them under Telegram's limits
-behind the replies people wait for and waits out 429s, and then:
-- sent;
+Rows are claimed a few at a time once due (at once, or at their `not_before`: a reminder),
+marked 'sending', one per chat so that a chat gets its messages in order, and handed to the bot,
+whose `FloodControl` paces them under Telegram's limits behind the replies people wait for and
+waits out 429s; and then:
+- not sent at all if their `expires_at` passed meanwhile (a reminder whose moment is gone while
+  the bot was down): given up;
+- sent; an upload (a file the bot generated) goes as its bytes the first time, and by the file
+  id Telegram answers with to every later recipient (sends of the same file wait meanwhile);
 - tried again later after network trouble (NetworkError, timeouts, 5xx), 2 s, 4 s … up to every
   10 minutes, for as long as the message is worth sending (`expires_at`, else `owed_for` after
   it was owed), then given up;
@@ -25,10 +29,8 @@ can reach someone twice.
 import asyncio
 import contextlib
 import functools
-import html
 import logging
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -37,6 +39,7 @@ from typing import Any
 from telegram import (
     Bot,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -46,14 +49,28 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import CallbackContext
 
 from bot.flood_control import FloodControl, Priority
-from bot.storage import PRIORITY_PERSONAL, STORAGE_ERRORS, OutboxRow, Storage
+from bot.outbox import (
+    CAPTION_LIMIT,
+    PRIORITY_PERSONAL,
+    TEXT_LIMIT,
+    OutboxKind,
+    OutboxRow,
+    OutboxState,
+    StoredFile,
+    plain_text,
+    shorten,
+    utf16_length,
+)
+from bot.storage import STORAGE_ERRORS, Storage
 
 _LOGGER = logging.getLogger(__name__)
 
 RETRY_LONGEST = 600  # seconds between tries of a message that meets network trouble, at most
 PAUSE_FIRST, PAUSE_LONGEST = 1.0, 30.0  # seconds the worker waits while it cannot write
-TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # Telegram's, in UTF-16 code units
-MEDIA_KINDS = ("photo", "video", "voice", "document")
+IDLE_LOOK = 60.0  # seconds an idle worker sleeps at most before it looks at the outbox again
+# Kinds whose text is a caption.
+MEDIA_KINDS = (OutboxKind.PHOTO, OutboxKind.VIDEO, OutboxKind.VOICE, OutboxKind.DOCUMENT,
+               OutboxKind.UPLOAD)  # fmt: skip
 # Telegram's words (lower case) for a chat that will never take a message again.
 CHAT_GONE = (
     "chat not found", "user is deactivated", "bot was kicked", "bot was blocked",
@@ -71,9 +88,9 @@ class GiveUp(Enum):
     EXPIRED = "expired"  # network trouble until it was no longer worth sending
 
     @property
-    def state(self) -> str:
+    def state(self) -> OutboxState:
         """The outbox state of what is given up."""
-        return "blocked" if self is GiveUp.BLOCKED else "failed"
+        return OutboxState.BLOCKED if self is GiveUp.BLOCKED else OutboxState.FAILED
 
     @property
     def whole_chat(self) -> bool:
@@ -102,23 +119,21 @@ async def send(bot: Bot, row: OutboxRow, urgency: Priority | None = None) -> Mes
     text = p.get("text")
     plain = {"parse_mode": None} if p.get("plain") else {}
     match row.kind:
-        case "message":
+        case OutboxKind.MESSAGE:
             return await bot.send_message(text=text, **plain, **common)
-        case "photo":
+        case OutboxKind.PHOTO:
             return await bot.send_photo(photo=p["file_id"], caption=text, **plain, **common)
-        case "video":
+        case OutboxKind.VIDEO:
             return await bot.send_video(video=p["file_id"], caption=text, **plain, **common)
-        case "voice":
+        case OutboxKind.VOICE:
             return await bot.send_voice(voice=p["file_id"], caption=text, **plain, **common)
-        case "document":
-            return await bot.send_document(
-                document=p["file_id"], caption=text, **plain, **common
-            )
-        case "location":
+        case OutboxKind.DOCUMENT:
+            return await bot.send_document(document=p["file_id"], caption=text, **plain, **common)
+        case OutboxKind.LOCATION:
             return await bot.send_location(
                 latitude=p["latitude"], longitude=p["longitude"], **common
             )
-        case "edit":
+        case OutboxKind.EDIT:
             common.pop("reply_parameters", None)
             return await bot.edit_message_text(
                 text=text, message_id=p["message_id"], **plain, **common
@@ -137,32 +152,19 @@ def repaired(row: OutboxRow, error: str) -> OutboxRow | None:
     if "too long" in reason:
         limit = CAPTION_LIMIT if row.kind in MEDIA_KINDS else TEXT_LIMIT
         shown = text if row.payload.get("plain") else plain_text(text)
-        if _utf16_length(shown) <= limit and row.payload.get("plain"):
+        if utf16_length(shown) <= limit and row.payload.get("plain"):
             return None  # already as short as that: not the length
         return replace(row, payload={**row.payload, "text": shorten(shown, limit), "plain": True})
     return None
 
 
-def plain_text(text: str) -> str:
-    """What an HTML message shows, as plain text: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^<>]*>", "", text))
-
-
-def shorten(text: str, limit: int) -> str:
-    """At most `limit` UTF-16 code units (Telegram's measure), ending in «…» when cut."""
-    if _utf16_length(text) <= limit:
-        return text
-    kept, used = [], 0
-    for char in text:
-        used += _utf16_length(char)
-        if used > limit - 1:
-            break
-        kept.append(char)
-    return "".join(kept).rstrip() + "…"
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+def _file_id(message: Message | bool) -> str | None:
+    """Telegram's id of the file a message carries (of a photo: its largest size)."""
+    if not isinstance(message, Message):
+        return None
+    if message.photo:
+        return message.photo[-1].file_id
+    return message.document.file_id if message.document else None
 
 
 def _markup(
@@ -179,7 +181,7 @@ class DeliveryWorker:
     """Keeps up to `concurrency` owed messages with the bot at once: enough that the budget
     `FloodControl` hands out is never idle for want of something to send, even while some
     chats wait their turn. A message owed without an `expires_at` is worth trying for
-    `owed_for` after it was owed."""
+    `owed_for` after it was owed (after its `not_before`, for one held until then)."""
 
     def __init__(self, bot: Bot, storage: Storage, *, concurrency: int = 32,
                  owed_for: timedelta = timedelta(days=7)) -> None:  # fmt: skip
@@ -193,12 +195,16 @@ class DeliveryWorker:
         # Whether the outbox may hold something due: lets an idle worker skip the database.
         self._maybe_due = True
         self._retry_at: datetime | None = None  # the earliest retry this worker scheduled
+        self.wakes_at: datetime | None = None  # when the idle worker looks again by itself
         self.retried = 0  # network retries since the last minute's log line
         # Outcomes the database could not take yet, oldest first; and the pause meanwhile.
         self._unrecorded: list[Record] = []
         self._pause: float | None = None  # seconds; None while writes work
         self._paused_until: datetime | None = None
         self._failed_writes = 0
+        # Generated files Telegram holds (by their id in the outbox), and those being uploaded.
+        self._uploaded: dict[int, StoredFile] = {}
+        self._uploading: dict[int, asyncio.Lock] = {}
         self.on_give_up: OnGiveUp = self._give_up
         self.on_migrated: OnMigrated = self._follow
         storage.on_enqueue = self._something_owed
@@ -232,6 +238,7 @@ class DeliveryWorker:
 
     async def drain(self) -> int:
         """Send everything due now and wait for it (tests, maintenance). Returns how many."""
+        self._maybe_due = True  # whatever the clock says now: look
         total = 0
         while started := await self._fill():
             total += started
@@ -283,20 +290,27 @@ class DeliveryWorker:
         self._wake.set()  # a slot is free
 
     async def _sleep_until_due(self) -> None:
+        """Wait until something may be claimed: woken when a message is owed or a send ends,
+        else at the next message's time (see `Storage.next_due`), at the end of a pause after a
+        failed write, or after IDLE_LOOK at the latest (the wall clock may jump)."""
+        self._wake.clear()  # before the read: a message owed meanwhile wakes us at once
         now = self.storage.now()
-        timeout = 1.0
+        wake_at = now + timedelta(seconds=IDLE_LOOK)
         if self._paused_until is not None and now < self._paused_until:
-            timeout = (self._paused_until - now).total_seconds()
-        else:
-            with contextlib.suppress(Exception):  # a read that fails: look again in a second
+            wake_at = self._paused_until
+        elif len(self._in_flight) < self.concurrency:  # else only a send's end frees a slot
+            try:
                 due = await self.storage.next_due()
-                if due is not None:
-                    timeout = min(timeout, max(0.0, (due - now).total_seconds()))
-        self._wake.clear()
+            except Exception:  # a read that fails: look again in a second
+                due = now + timedelta(seconds=1)
+            if due is not None:
+                wake_at = min(wake_at, due)
+        self.wakes_at = wake_at
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
+            timeout = max((wake_at - now).total_seconds(), 0.01)
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         except TimeoutError:
-            self._maybe_due = True  # due by the clock now, or another process wrote rows
+            self._maybe_due = True  # due by the clock now
 
     # ---------------------------------------------------------------- database trouble
 
@@ -342,13 +356,60 @@ class DeliveryWorker:
     # ---------------------------------------------------------------- one message
 
     async def _deliver(self, row: OutboxRow) -> None:
-        await self._record(await self._attempt(row))
+        async with self._first_upload(row.generated_file):
+            record = await self._attempt(row)
+        await self._record(record)
+
+    @contextlib.asynccontextmanager
+    async def _first_upload(self, file: int | None) -> AsyncIterator[None]:
+        """Sends of a generated file wait while it is being uploaded for the first time, so that
+        the next recipients get Telegram's file id instead of another upload; then they all go
+        at once. Should the upload fail, the next one waiting uploads it."""
+        if file is not None and file not in self._uploaded:
+            lock = self._uploading.setdefault(file, asyncio.Lock())
+            await lock.acquire()
+            if file not in self._uploaded:  # nobody uploaded it yet: this send does, alone
+                try:
+                    yield
+                finally:
+                    lock.release()
+                    if file in self._uploaded:
+                        self._uploading.pop(file, None)
+                return
+            lock.release()
+        yield
+
+    async def _with_file(self, row: OutboxRow) -> tuple[OutboxRow, StoredFile | None]:
+        """An upload as the call that makes it: its generated file by Telegram's file id once
+        Telegram holds it, else by its bytes (then also the file, whose id the answer gives)."""
+        assert row.generated_file is not None
+        file = self._uploaded.get(row.generated_file)
+        if file is None:
+            file = await self.storage.stored_file(row.generated_file)
+        if file is None or (file.file_id is None and file.content is None):
+            raise LookupError(f"generated file {row.generated_file} is no longer stored")
+        sent: str | InputFile
+        if file.file_id is not None:
+            self._uploaded[file.id] = file
+            sent = file.file_id
+        else:
+            assert file.content is not None  # checked above
+            sent = InputFile(file.content, filename=file.filename)
+        call = replace(row, kind=file.media, payload={**row.payload, "file_id": sent})
+        return call, None if file.file_id else file
 
     async def _attempt(self, row: OutboxRow) -> Record:
         """Send the row, repaired if Telegram says how; return how to record what happened."""
+        if row.expires_at is not None and self.storage.now() >= row.expires_at:
+            _LOGGER.warning("Message %s to %s not sent: its deadline %s passed before it could go",
+                            row.id, row.chat_id, row.expires_at.isoformat())  # fmt: skip
+            return functools.partial(self.on_give_up, row, "deadline passed", GiveUp.EXPIRED)
         while True:
             try:
-                result = await send(self.bot, row)
+                call, uploading = row, None
+                if row.generated_file is not None:
+                    call, uploading = await self._with_file(row)
+                result = await send(self.bot, call)
             except BadRequest as exc:  # before TelegramError: a BadRequest is a NetworkError
                 error = str(exc)
                 if "not modified" in error.lower():
@@ -372,17 +433,23 @@ class DeliveryWorker:
                 return functools.partial(self.on_migrated, row, int(exc.new_chat_id))
             except TelegramError as exc:  # network trouble, timeouts, 5xx (and the unforeseen)
                 return self._retry_later(row, str(exc) or type(exc).__name__)
+            except STORAGE_ERRORS as exc:  # an upload's file could not be read: later
+                return self._retry_later(row, str(exc) or type(exc).__name__)
             except Exception as exc:
                 _LOGGER.exception("Message %s could not be sent", row.id)
                 return functools.partial(self.on_give_up, row, repr(exc), GiveUp.REFUSED)
             else:
                 message_id = result.message_id if isinstance(result, Message) else None
-                return functools.partial(self.storage.mark_sent, row, message_id)
+                file_id = _file_id(result) if uploading else None
+                if uploading is None or file_id is None:
+                    return functools.partial(self.storage.mark_sent, row, message_id)
+                self._uploaded[uploading.id] = replace(uploading, file_id=file_id, content=None)
+                return functools.partial(self.storage.mark_uploaded, row, message_id, file_id)
 
     def _retry_later(self, row: OutboxRow, error: str) -> Record:
         """Again after 2 s, 4 s … at most 10 minutes apart, until the row's deadline."""
         now = self.storage.now()
-        deadline = row.expires_at or (row.created_at or now) + self.owed_for
+        deadline = row.expires_at or (row.owed_at or now) + self.owed_for
         if now >= deadline:
             _LOGGER.warning("Giving up on message %s to %s after %d attempts, no longer worth "
                             "sending: %s", row.id, row.chat_id, row.attempts, error)  # fmt: skip
@@ -417,3 +484,12 @@ async def log_minute(context: CallbackContext) -> None:
             limited,
             retried,
         )
+
+
+async def prune_job(context: CallbackContext) -> None:
+    """Daily: the bytes of generated files that no message still to be sent needs (withdrawn,
+    given up) leave the database; those sent left it at once."""
+    worker: DeliveryWorker = context.application.delivery  # type: ignore[attr-defined]
+    dropped = await worker.storage.drop_unneeded_files()
+    if dropped:
+        _LOGGER.info("Dropped the bytes of %d generated file(s) no message needs", dropped)

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,13 @@ import aiosqlite
 
 from bot.access import Role
 from bot.jalali import utc_now
-from bot.repositories import agency_links
+from bot.outbox import PRIORITY_BROADCAST as PRIORITY_BROADCAST
+from bot.outbox import PRIORITY_PERSONAL as PRIORITY_PERSONAL
+from bot.outbox import OutboxRow, Outgoing, StoredFile
+from bot.repositories import agency_links, outbox
+from bot.repositories import moment as _dt_or_none
 from bot.repositories import staff as staff_roles
+from bot.repositories import timestamp as _ts
 from bot.repositories.agency_links import AgencyLink
 from bot.repositories.staff import StaffRole
 
@@ -193,6 +198,12 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 8: staff roles checked in Python, not by the table (a new role needs no rebuild)
     staff_roles.WITHOUT_ROLE_CHECK,
+    # 9: a message held until its time (reminders)
+    outbox.NOT_BEFORE,
+    # 10: whose a message is, for withdrawing it (a cancelled session's reminders)
+    outbox.REFERENCE,
+    # 11: files the bot generated, sent by upload once, then by Telegram's file id
+    outbox.UPLOADS,
 )
 
 
@@ -209,39 +220,6 @@ class Resident:
 
 
 FACILITATOR = Role.FACILITATOR  # kept for the SQL that hands tickets back to the facilitators
-
-PRIORITY_PERSONAL = 0  # ticket notices, reminders: always first
-PRIORITY_BROADCAST = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A message the bot owes someone. `kind` names the Bot API call (see bot.delivery);
-    `payload` holds its JSON arguments besides the chat. `expires_at`: after it, failures are
-    no longer retried (None: the worker's default for personal messages)."""
-
-    chat_id: int
-    kind: str
-    payload: dict[str, Any]
-    priority: int = PRIORITY_PERSONAL
-    ticket_id: int | None = None
-    broadcast_id: int | None = None
-    expires_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    chat_id: int
-    kind: str
-    payload: dict[str, Any]
-    priority: int
-    attempts: int
-    ticket_id: int | None
-    broadcast_id: int | None
-    queued_behind: bool = False  # the chat has more messages waiting behind this one
-    created_at: datetime | None = None
-    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,16 +373,8 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def _dt_or_none(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _ticket(row: aiosqlite.Row) -> Ticket:
@@ -537,13 +507,20 @@ class Storage:
         async with self._lock:  # one trip to the database thread, not three
             return list(await self._db.execute_fetchall(sql, tuple(params)))
 
-    async def _write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """One statement, atomic on its own (autocommit), in one trip; rows it RETURNs."""
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for statements each atomic on its own (autocommit), as a repository
+        function makes them; a write the database refuses raises `StorageUnavailable`."""
         async with self._lock:
             try:
-                return list(await self._db.execute_fetchall(sql, tuple(params)))
+                yield self._db
             except sqlite3.OperationalError as exc:
                 raise StorageUnavailable(str(exc)) from exc
+
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """One statement, atomic on its own (autocommit), in one trip; rows it RETURNs."""
+        async with self._connection() as db:
+            return list(await db.execute_fetchall(sql, tuple(params)))
 
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)
@@ -1040,69 +1017,53 @@ class Storage:
     # ------------------------------------------------------------------ outbox
 
     async def enqueue(self, messages: list[Outgoing]) -> None:
+        """Owe `messages` (held until their time, tagged, uploads: see `bot.outbox`)."""
         async with self._transaction() as db:
             await self._enqueue(db, messages)
 
     async def _enqueue(self, db: aiosqlite.Connection, messages: list[Outgoing]) -> None:
         if not messages:
             return
-        now = _ts(self.now())
-        await db.executemany(
-            "INSERT INTO outbox (chat_id, kind, payload, priority, next_try_at, created_at,"
-            " ticket_id, broadcast_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    m.chat_id,
-                    m.kind,
-                    json.dumps(m.payload, ensure_ascii=False),
-                    m.priority,
-                    now,
-                    now,
-                    m.ticket_id,
-                    m.broadcast_id,
-                    _ts(m.expires_at) if m.expires_at else None,
-                )
-                for m in messages
-            ],
-        )
+        await outbox.insert(db, messages, self.now())
         self.on_enqueue()
 
     async def claim_due(self, limit: int) -> list[OutboxRow]:
-        """Mark up to `limit` due messages as being sent and return them.
-
-        Only the oldest owed message of each chat is taken, so a chat receives its messages in
-        order; personal messages come before broadcasts. Nothing due costs one read, no write.
-        """
-        rows = await self._write(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN ("
-            " SELECT id FROM outbox o WHERE o.state = 'pending' AND o.next_try_at <= ?"
-            "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
-            "   AND e.state IN ('pending', 'sending') AND e.id < o.id)"
-            "  ORDER BY o.priority, o.id LIMIT ?)"
-            " RETURNING *, EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = outbox.chat_id"
-            "  AND e.state = 'pending' AND e.id > outbox.id) AS queued_behind",
-            (_ts(self.now()), limit),
-        )
-        rows.sort(key=lambda r: (r["priority"], r["id"]))  # RETURNING keeps no order
-        return [
-            OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
-                      r["attempts"], r["ticket_id"], r["broadcast_id"], bool(r["queued_behind"]),
-                      _dt(r["created_at"]), _dt_or_none(r["expires_at"]))
-            for r in rows
-        ]  # fmt: skip
+        """Mark up to `limit` due messages as being sent and return them (see
+        `repositories.outbox.claim_due`)."""
+        async with self._connection() as db:
+            return await outbox.claim_due(db, limit, self.now())
 
     async def mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
         """Sent; a ticket's card also tells the ticket where it is (trigger outbox_card_sent)."""
-        await self._write(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ? WHERE id = ?",
-            (_ts(self.now()), message_id, row.id),
-        )
+        async with self._connection() as db:
+            await outbox.mark_sent(db, row.id, message_id, self.now())
+
+    async def mark_uploaded(self, row: OutboxRow, message_id: int | None, file_id: str) -> None:
+        """Sent, by uploading its generated file: Telegram's `file_id` is kept for the next
+        messages that send the file, and its bytes go."""
+        assert row.generated_file is not None
+        async with self._transaction() as db:
+            await outbox.mark_sent(db, row.id, message_id, self.now())
+            await outbox.keep_file_id(db, row.generated_file, file_id)
+
+    async def stored_file(self, file: int) -> StoredFile | None:
+        """A generated file an upload sends (`OutboxRow.generated_file`)."""
+        async with self._connection() as db:
+            return await outbox.stored_file(db, file)
+
+    async def drop_unneeded_files(self) -> int:
+        """Drop the bytes of generated files no message still to be sent needs; how many."""
+        async with self._connection() as db:
+            return await outbox.drop_unneeded_files(db)
+
+    async def upload_bytes_held(self) -> int:
+        """Bytes of generated files held for uploads still to make."""
+        async with self._connection() as db:
+            return await outbox.bytes_held(db)
 
     async def mark_retry(self, row_id: int, next_try: datetime, error: str) -> None:
-        await self._write(
-            "UPDATE outbox SET state = 'pending', next_try_at = ?, last_error = ? WHERE id = ?",
-            (_ts(next_try), error, row_id),
-        )
+        async with self._connection() as db:
+            await outbox.mark_retry(db, row_id, next_try, error)
 
     async def give_up(
         self,
@@ -1197,10 +1158,11 @@ class Storage:
                 (f"chat moved to {new}", old),
             )
             cursor = await db.execute(
-                "UPDATE outbox SET chat_id = ?, state = 'pending', next_try_at = ?,"
+                "UPDATE outbox SET chat_id = :new, state = 'pending',"
+                " next_try_at = CASE WHEN not_before > :now THEN not_before ELSE :now END,"
                 " payload = json_remove(payload, '$.reply_to')"
-                " WHERE chat_id = ? AND state IN ('pending', 'sending')",
-                (new, now, old),
+                " WHERE chat_id = :old AND state IN ('pending', 'sending')",
+                {"new": new, "now": now, "old": old},
             )
             moved = cursor.rowcount
             await db.execute(
@@ -1214,17 +1176,24 @@ class Storage:
             self.on_enqueue()
         return moved
 
+    async def withdraw(self, reference: str) -> int:
+        """Withdraw the messages tagged `reference` or below it (`session:12` takes
+        `session:12:reminder` along) that have not gone out yet: only those still pending (one
+        being sent is let go). Returns how many; nothing else is touched (but the bytes of a
+        file only these were to upload)."""
+        async with self._transaction() as db:
+            withdrawn = await outbox.withdraw(db, reference)
+            await outbox.drop_unneeded_files(db)
+            return withdrawn
+
     async def requeue_in_flight(self) -> int:
         """After a crash: messages that were being sent go out again (at least once)."""
         async with self._transaction() as db:
-            cursor = await db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
-            return cursor.rowcount
+            return await outbox.requeue_in_flight(db)
 
     async def next_due(self) -> datetime | None:
-        row = await self._fetchone(
-            "SELECT MIN(next_try_at) AS t FROM outbox WHERE state = 'pending'"
-        )
-        return _dt_or_none(row["t"]) if row else None
+        async with self._connection() as db:
+            return await outbox.next_due(db, self.now())
 
     async def outbox_counts(self, broadcast_id: int | None = None) -> dict[str, int]:
         """Messages by state: all, or one broadcast's copies (with those already pruned)."""

@@ -40,6 +40,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    upload: tuple[str, bytes] | None = None  # (file name, bytes) of a file uploaded with it
 
     @property
     def message_id(self) -> int | None:
@@ -146,6 +147,7 @@ class FakeBotAPI(BaseRequest):
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self._message_ids = itertools.count(1000)
+        self._file_ids = itertools.count(1)
         self._faults: dict[str, list[Fault]] = {}
         self.blocked: set[int] = set()
         self.chat_faults: dict[int, Fault] = {}
@@ -196,7 +198,7 @@ class FakeBotAPI(BaseRequest):
         if api_method == "getUpdates":
             batch, self.updates = self.updates, []
             return self._ok(batch)
-        call = Call(api_method, params)
+        call = Call(api_method, params, upload=_uploaded(request_data))
         if self.latency:
             await asyncio.sleep(self.latency)
         if call.chat_id in self.held:
@@ -244,7 +246,26 @@ class FakeBotAPI(BaseRequest):
             message["text"] = call.params["text"]
         if call.markup.get("inline_keyboard"):
             message["reply_markup"] = call.markup
+        if call.method in ("sendPhoto", "sendDocument"):
+            message.update(self._file(call))
         return message
+
+    def _file(self, call: Call) -> dict[str, Any]:
+        """What Telegram answers about a photo or document it received: the file id it was sent
+        by, or new ids for an upload (a photo in two sizes, the largest last)."""
+        n = next(self._file_ids)
+        if call.method == "sendPhoto":
+            largest = call.params.get("photo") if call.upload is None else f"AgACphoto{n}"
+            return {"photo": [
+                {"file_id": f"AgACthumb{n}", "file_unique_id": f"t{n}", "width": 90, "height": 60},
+                {"file_id": largest, "file_unique_id": f"p{n}", "width": 1280, "height": 960},
+            ]}  # fmt: skip
+        if call.upload is None:
+            return {"document": {"file_id": call.params.get("document"), "file_unique_id": f"d{n}"}}
+        name, content = call.upload
+        document = {"file_id": f"BQACdocument{n}", "file_unique_id": f"d{n}", "file_name": name,
+                    "file_size": len(content)}  # fmt: skip
+        return {"document": document}
 
     @staticmethod
     def _ok(result: Any) -> tuple[int, bytes]:
@@ -272,6 +293,16 @@ class FakeBotAPI(BaseRequest):
         sent = self.sent_to(chat_id)
         assert sent, f"nothing was sent to {chat_id}"
         return sent[-1]
+
+
+def _uploaded(request_data: RequestData | None) -> tuple[str, bytes] | None:
+    """The file sent with a request (multipart), as (file name, bytes)."""
+    if request_data is None or not request_data.contains_files:
+        return None
+    files = request_data.multipart_data
+    assert len(files) == 1, f"one file a call here: {list(files)}"
+    name, content, *_ = next(iter(files.values()))
+    return name, content
 
 
 def _too_long(call: Call) -> Fault | None:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -151,6 +152,41 @@ async def test_the_worker_wakes_when_something_is_owed(tmp_path, resident):
         ]
     finally:
         await harness.stop()
+
+
+def count_claims(bot, monkeypatch) -> list[int]:
+    """Each claim the worker makes from now on, by the number of rows it took."""
+    claims: list[int] = []
+    real_claim = bot.app.storage.claim_due
+
+    async def claim(limit: int):
+        rows = await real_claim(limit)
+        claims.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(bot.app.storage, "claim_due", claim)
+    return claims
+
+
+async def test_a_chat_waiting_for_a_retry_leaves_the_worker_asleep(bot, resident, monkeypatch):
+    """The group's first message waits 2 s for its retry, its card behind it: the background
+    worker sleeps until then instead of asking the database again and again meanwhile."""
+    await register(bot, resident)
+    bot.auto_deliver = False
+    await file_report(bot, resident, photos=1)
+    bot.api.chat_faults[MUNICIPALITY_CHAT] = Fault(502, "Bad Gateway")
+    claims = count_claims(bot, monkeypatch)
+    worker = bot.app.delivery
+    await worker.start()
+    try:
+        retry = bot.clock.now() + timedelta(seconds=2)
+        await eventually(lambda: worker.wakes_at == retry)
+        before = len(claims)
+        await asyncio.sleep(0.2)  # real time: the old loop looked 20 times in it
+        assert len(claims) == before
+        assert await bot.app.storage.outbox_counts() == {"sent": 1, "pending": 2}
+    finally:
+        await worker.stop()
 
 
 # ---------------------------------------------------------------- nothing owed is given up early
