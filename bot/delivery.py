@@ -116,11 +116,11 @@ async def send(bot: Bot, row: OutboxRow, urgency: Priority | None = None) -> Mes
         common["reply_parameters"] = ReplyParameters(
             p["reply_to"], allow_sending_without_reply=True
         )
-    text = p.get("text")
-    plain = {"parse_mode": None} if p.get("plain") else {}
+    text: str | None = p.get("text")
+    plain: dict[str, Any] = {"parse_mode": None} if p.get("plain") else {}
     match row.kind:
         case OutboxKind.MESSAGE:
-            return await bot.send_message(text=text, **plain, **common)
+            return await bot.send_message(text=text or "", **plain, **common)
         case OutboxKind.PHOTO:
             return await bot.send_photo(photo=p["file_id"], caption=text, **plain, **common)
         case OutboxKind.VIDEO:
@@ -136,7 +136,7 @@ async def send(bot: Bot, row: OutboxRow, urgency: Priority | None = None) -> Mes
         case OutboxKind.EDIT:
             common.pop("reply_parameters", None)
             return await bot.edit_message_text(
-                text=text, message_id=p["message_id"], **plain, **common
+                text=text or "", message_id=p["message_id"], **plain, **common
             )
     raise ValueError(f"unknown outbox kind {row.kind!r}")
 

@@ -852,7 +852,7 @@ class Storage:
             " + (SELECT COUNT(*) FROM ticket_supporters WHERE user_id = ?1) AS n",
             (user_id,),
         )
-        return int(row["n"])
+        return int(row["n"]) if row else 0
 
     async def resident_and_reports_since(
         self, user_id: int, since: datetime
@@ -1118,8 +1118,10 @@ class Storage:
         await self._event(db, ticket_id, Actor(None, "", "system"), "unreachable", "queued", error)
         (row,) = await db.execute_fetchall("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         ticket = _ticket(row)
-        residents = await db.execute_fetchall(
-            "SELECT * FROM residents WHERE user_id = ?", (ticket.resident_id,)
+        residents = list(
+            await db.execute_fetchall(
+                "SELECT * FROM residents WHERE user_id = ?", (ticket.resident_id,)
+            )
         )
         media = await db.execute_fetchall(
             "SELECT kind, file_id FROM ticket_media WHERE ticket_id = ? ORDER BY id", (ticket_id,)
@@ -1296,8 +1298,11 @@ class Storage:
                  _ts(scheduled_at) if scheduled_at else now, now),
             )  # fmt: skip
             broadcast_id = cursor.lastrowid
+            assert broadcast_id is not None
             await self._audit(db, author_id, "broadcast", str(broadcast_id))
-        return await self.get_broadcast(broadcast_id)
+        created = await self.get_broadcast(broadcast_id)
+        assert created is not None
+        return created
 
     async def start_broadcast(self, broadcast_id: int, messages: list[Outgoing]) -> bool:
         """Owe every recipient their copy, in one go; False if it was started or cancelled."""
