@@ -17,7 +17,7 @@ from bot import instance_lock, texts_fa, webhook
 from bot.app import build_application
 from bot.catalog_keys import reconcile
 from bot.logs import configure_logging, secrets_of
-from bot.polling import TokenRejected
+from bot.resilient_bot import TokenRejected
 from bot.storage import Storage
 from config.catalog import Catalog, CatalogError, load_catalog
 from config.settings import Settings

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from bot.context import MahallehApplication
+    from bot.application import MahallehApplication
     from bot.repositories.staff import StaffRole
     from bot.storage import Ticket
 

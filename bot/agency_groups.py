@@ -14,7 +14,7 @@
 import logging
 
 from bot import texts_fa, tickets
-from bot.context import MahallehApplication
+from bot.application import MahallehApplication
 from bot.delivery import GiveUp
 from bot.persian import to_persian_digits
 from bot.storage import (

@@ -14,8 +14,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot import agency_groups, broadcasts, delivery, sla
+from bot.application import BotContext, MahallehApplication
 from bot.commands import publish_commands
-from bot.context import BotContext, MahallehApplication
 from bot.flood_control import FloodControl
 from bot.handlers import (
     IdleFlows,
@@ -31,7 +31,7 @@ from bot.handlers import (
 )
 from bot.jalali import utc_now
 from bot.persistence import SQLitePersistence
-from bot.polling import ResilientBot
+from bot.resilient_bot import ResilientBot
 from bot.storage import Clock, Storage
 from bot.update_order import FloodGuard, PerChatUpdateProcessor
 from config.catalog import Catalog

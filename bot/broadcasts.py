@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 
 from bot import keyboards, texts_fa
 from bot.access import access_of
-from bot.context import BotContext, MahallehApplication
+from bot.application import BotContext, MahallehApplication
 from bot.flood_control import Priority
 from bot.keyboards import Buttons
 from bot.persian import escape, to_persian_digits

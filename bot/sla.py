@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from bot import texts_fa
-from bot.context import BotContext, MahallehApplication
+from bot.application import BotContext, MahallehApplication
 from bot.persian import to_persian_digits
 
 _LOGGER = logging.getLogger(__name__)

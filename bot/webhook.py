@@ -28,8 +28,8 @@ from telegram import Bot, Update
 from telegram.error import BadRequest
 from tornado.httpserver import HTTPServer
 
-from bot.context import MahallehApplication
-from bot.polling import keep_trying
+from bot.application import MahallehApplication
+from bot.resilient_bot import keep_trying
 from config.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)

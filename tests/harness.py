@@ -23,7 +23,7 @@ from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
-from bot.context import MahallehApplication
+from bot.application import MahallehApplication
 from bot.flood_control import FloodControl
 from bot.update_order import FloodGuard
 from config.catalog import Catalog, load_catalog

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot import delivery, notices
-from bot.context import BotContext
+from bot.application import BotContext
 from bot.outbox import (
     CAPTION_LIMIT,
     FileMedia,

@@ -6,8 +6,8 @@ import re
 
 from bot import delivery, texts_fa
 from bot.__main__ import configure_logging
+from bot.application import BotContext
 from bot.commands import publish_commands
-from bot.context import BotContext
 from tests.conftest import ADMIN
 from tests.flows import register
 from tests.harness import Harness, Person

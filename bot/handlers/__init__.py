@@ -11,7 +11,7 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, ConversationHandler
 
 from bot import keyboards, texts_fa
-from bot.context import BotContext
+from bot.application import BotContext
 from bot.storage import Ticket
 
 LAST_SEEN = "last_seen"  # user_data key: when the person last sent the bot anything (POSIX time)

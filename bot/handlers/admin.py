@@ -11,8 +11,8 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import texts_fa
 from bot.access import PROVINCE, Role, access_of
+from bot.application import BotContext
 from bot.commands import refresh_staff_commands
-from bot.context import BotContext
 from bot.handlers import client_number
 from bot.persian import to_ascii_digits
 

@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot import keyboards, texts_fa, tickets
 from bot.access import access_of
-from bot.context import BotContext, actor
+from bot.application import BotContext, actor
 from bot.handlers import ID, callback_choice, client_number, pressed_ticket
 from bot.notices import agency_buttons
 from bot.persian import normalize

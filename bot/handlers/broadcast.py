@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from bot import broadcasts, keyboards, texts_fa
 from bot.access import Access, access_of
-from bot.context import BotContext
+from bot.application import BotContext
 from bot.delivery import send
 from bot.flood_control import Priority
 from bot.handlers import ID, IdleFlows, client_number, conversation

@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 
 from bot import agency_groups, keyboards, texts_fa
-from bot.context import BotContext
+from bot.application import BotContext
 
 _LOGGER = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards, texts_fa, tickets
-from bot.context import BotContext, actor
+from bot.application import BotContext, actor
 from bot.handlers import ID, PAGE, IdleFlows, client_number, conversation, pressed_ticket
 from bot.jalali import format_date, format_datetime
 from bot.keyboards import Buttons

@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards, texts_fa
-from bot.context import BotContext
+from bot.application import BotContext
 from bot.handlers import IdleFlows, conversation
 from bot.persian import escape, normalize_mobile, to_ascii_digits
 

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot import keyboards, texts_fa
-from bot.context import BotContext
+from bot.application import BotContext
 from bot.handlers.onboarding import ADD_PHONE
 from bot.keyboards import Buttons
 from bot.persian import isolate_ltr

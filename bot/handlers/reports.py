@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards, texts_fa, tickets
-from bot.context import BotContext
+from bot.application import BotContext
 from bot.handlers import IdleFlows, conversation
 from bot.jalali import format_date, seconds, start_of_day
 from bot.keyboards import Buttons

@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot import keyboards, texts_fa, tickets
 from bot.access import Access, access_of
-from bot.context import BotContext, actor
+from bot.application import BotContext, actor
 from bot.handlers import (
     ID,
     PAGE,
