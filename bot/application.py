@@ -1,5 +1,7 @@
 """The Application subclass that owns storage and catalog, and the context handlers receive."""
 
+import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -28,19 +30,26 @@ class MahallehApplication(Application):
         self.tz = ZoneInfo(settings.timezone)
         self.agency_chats = AgencyChats(catalog)
         self.notices = Notices(catalog, self.tz, settings.admin_ids, self.agency_chats)
+        self._starting: asyncio.Task[Any] | None = None
         self.delivery = DeliveryWorker(
             self.bot, storage, owed_for=timedelta(days=settings.owed_message_days)
         )
 
     async def initialize(self) -> None:
-        await self.storage.connect()
+        # A stop signal during start-up leaves this running while python-telegram-bot shuts
+        # down; `shutdown` ends it first, so nothing writes to a database being closed.
+        self._starting = asyncio.current_task()
         try:
-            await reconcile(self.storage, self.catalog)  # before persistence brings drafts back
-            self.agency_chats.load(await self.storage.agency_links())
-        except BaseException:
-            await self.storage.close()
-            raise
-        await super().initialize()
+            await self.storage.connect()
+            try:
+                await reconcile(self.storage, self.catalog)  # before persistence loads drafts
+                self.agency_chats.load(await self.storage.agency_links())
+            except BaseException:
+                await self.storage.close()
+                raise
+            await super().initialize()
+        finally:
+            self._starting = None
 
     async def start(self) -> None:
         await super().start()
@@ -52,6 +61,11 @@ class MahallehApplication(Application):
         await super().stop()
 
     async def shutdown(self) -> None:
+        starting, self._starting = self._starting, None
+        if starting is not None and starting is not asyncio.current_task() and not starting.done():
+            starting.cancel()  # a transaction under way rolls back; migrations resume next time
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
         await super().shutdown()
         await self.storage.close()
 

@@ -1,16 +1,19 @@
 """Start-up duties: the command menus, schema migrations, polling that survives a bad update,
 persistence that brings every flow back, and a log that carries what an operator needs."""
 
+import asyncio
 import logging
 import re
 
 from bot import delivery, texts_fa
 from bot.__main__ import configure_logging
+from bot.app import build_application
 from bot.application import BotContext
 from bot.commands import publish_commands
+from config.catalog import load_catalog
 from tests.conftest import ADMIN
 from tests.flows import register
-from tests.harness import Harness, Person
+from tests.harness import CATALOG_PATH, Harness, Person
 
 
 async def test_command_menus_in_persian_for_residents_and_staff(bot):
@@ -118,3 +121,22 @@ async def test_a_minutes_summary_of_what_went_out_and_what_waited(bot, resident,
         caplog.clear()
         await delivery.log_minute(BotContext(bot.app))  # a quiet minute: no line
         assert caplog.text == ""
+
+
+async def test_a_stop_during_start_up_ends_the_start_before_closing_the_database(tmp_path):
+    harness = Harness(tmp_path / "stop.db")
+    app = build_application(harness.settings(), load_catalog(CATALOG_PATH), request=harness.api)
+    entered, never = asyncio.Event(), asyncio.Event()
+    real_keys_in_use = app.storage.keys_in_use
+
+    async def slow_keys_in_use():  # start-up caught in the middle, as by SIGTERM
+        entered.set()
+        await never.wait()
+        return await real_keys_in_use()
+
+    app.storage.keys_in_use = slow_keys_in_use
+    starting = asyncio.create_task(app.initialize())
+    await entered.wait()
+    await app.shutdown()  # what python-telegram-bot does after a stop signal
+    assert starting.cancelled()
+    assert app.storage._db is None  # closed, with nothing left writing to it
