@@ -500,32 +500,72 @@ def load_texts(bot_dir: Path) -> ModuleType:
     return importlib.import_module("bot.texts_fa")
 
 
-async def scenario_a(options: Options, texts: ModuleType) -> None:
-    count = options.recipients or 3000
+@dataclass
+class Announcement:
+    """An announcement under way: the stand-in, the bot sending it, its copies so far."""
+
+    api: StandIn
+    bot: BotProcess
+    copies: Copies
+    people: list[int]
+    rng: random.Random
+    pressed: float  # when the super-admin pressed «send now»
+    first: Call  # the first copy the stand-in accepted
+    began: float
+    load_before: float
+    bot_figures: list[tuple[str, object]] = field(default_factory=list)  # once the bot stopped
+
+    def closing_rows(self, count: int, outcome: str, texts: ModuleType) -> list[tuple[str, object]]:
+        """The rows every announcement scenario ends its table with."""
+        copies = self.copies
+        return [
+            progress_row(self.api, texts, self.pressed),
+            (
+                "copies delivered",
+                f"{len(copies.chats)} of {count} ({outcome}),"
+                f" {len(copies.times) - len(copies.chats)} duplicates",
+            ),
+            *too_many_rows(self.api),
+            *self.bot_figures,
+            ("wall time", f"{time.monotonic() - self.began:.0f} s"),
+        ]
+
+
+@contextlib.asynccontextmanager
+async def announcing(
+    options: Options, texts: ModuleType, name: str, count: int
+) -> AsyncIterator[Announcement]:
+    """A fresh stand-in and database with `count` residents, the bot running, and the
+    super-admin's announcement to all of them started through /broadcast."""
     people = [RESIDENTS_FROM + i for i in range(count)]
     rng = random.Random(options.seed)
     began, load_before = time.monotonic(), os.getloadavg()[0]
     api = StandIn()
     port = api.listen()
     with workdir(options) as folder:
-        db = fresh_db(folder / "a.db")
+        db = fresh_db(folder / f"{name}.db")
         seed(db, port, people, options.bot_dir)
-        recipients = set(people)
-        copies = Copies(api, recipients)
+        copies = Copies(api, set(people))
         async with running_bot(db, port, options.bot_dir) as bot:
             await until_polling(api, bot)
-            pressed, first = await start_broadcast(api, texts, recipients, rng)
-            # The reporters are residents too (the announcement reaches them as well).
-            reporters = [Person(api, uid, texts) for uid in people[: options.residents]]
-            walks = [
-                file_report(p, random.Random(rng.random()), rng.uniform(0, 10)) for p in reporters
-            ]
-            flows = await asyncio.gather(*walks)
-            active_from = min((p.first_at for p in reporters), default=0.0)
-            active_to = max((p.last_at for p in reporters), default=0.0)
-            outcome = await copies.until_done(time.monotonic() + count / LIMIT * 3 + 120, stall=60)
+            pressed, first = await start_broadcast(api, texts, set(people), rng)
+            run = Announcement(api, bot, copies, people, rng, pressed, first, began, load_before)
+            yield run
         api.stop()
-        bot_figures = bot_rows(bot, load_before)
+        run.bot_figures = bot_rows(bot, load_before)
+
+
+async def scenario_a(options: Options, texts: ModuleType) -> None:
+    count = options.recipients or 3000
+    async with announcing(options, texts, "a", count) as run:
+        api, rng, copies = run.api, run.rng, run.copies
+        # The reporters are residents too (the announcement reaches them as well).
+        reporters = [Person(api, uid, texts) for uid in run.people[: options.residents]]
+        walks = [file_report(p, random.Random(rng.random()), rng.uniform(0, 10)) for p in reporters]
+        flows = await asyncio.gather(*walks)
+        active_from = min((p.first_at for p in reporters), default=0.0)
+        active_to = max((p.last_at for p in reporters), default=0.0)
+        outcome = await copies.until_done(time.monotonic() + count / LIMIT * 3 + 120, stall=60)
     latencies = [x for p in reporters for x in p.latencies]
     lost = [name for p in reporters for name in p.lost]
     where = ", ".join(f"{name} {lost.count(name)}" for name in dict.fromkeys(lost))
@@ -541,7 +581,7 @@ async def scenario_a(options: Options, texts: ModuleType) -> None:
             ("reply latency p95 (target < 1500 ms)", ms(percentile(latencies, 0.95))),
             ("reply latency max", ms(max(latencies, default=math.nan))),
             ("latency samples (no reply in 30 s = 30 s)", len(latencies)),
-            ("«send now» to first copy", f"{first.at - pressed:.2f} s"),
+            ("«send now» to first copy", f"{run.first.at - run.pressed:.2f} s"),
             (
                 "rate while residents active",
                 f"{active:.1f}/s = {active / LIMIT:.2f} of 30/s ({active_to - active_from:.0f} s)",
@@ -551,15 +591,7 @@ async def scenario_a(options: Options, texts: ModuleType) -> None:
                 f"{busy_rate:.1f}/s = {busy_rate / LIMIT:.2f} of 30/s",
             ),
             ("rate overall", f"{copies.rate():.1f}/s = {copies.rate() / LIMIT:.2f} of 30/s"),
-            progress_row(api, texts, pressed),
-            (
-                "copies delivered",
-                f"{len(copies.chats)} of {count} ({outcome}),"
-                f" {len(copies.times) - len(copies.chats)} duplicates",
-            ),
-            *too_many_rows(api),
-            *bot_figures,
-            ("wall time", f"{time.monotonic() - began:.0f} s"),
+            *run.closing_rows(count, outcome, texts),
         ],
     )
 
@@ -622,31 +654,19 @@ async def scenario_b(options: Options, texts: ModuleType) -> None:
 
 async def scenario_c(options: Options, texts: ModuleType) -> None:
     count = options.recipients or 100_000
-    people = [RESIDENTS_FROM + i for i in range(count)]
-    rng = random.Random(options.seed)
-    began, load_before = time.monotonic(), os.getloadavg()[0]
-    api = StandIn()
-    port = api.listen()
-    with workdir(options) as folder:
-        db = fresh_db(folder / "c.db")
-        seed(db, port, people, options.bot_dir)
-        recipients = set(people)
-        copies = Copies(api, recipients)
-        async with running_bot(db, port, options.bot_dir) as bot:
-            await until_polling(api, bot)
-            pressed, first = await start_broadcast(api, texts, recipients, rng)
-            print(f"  first copy {first.at - pressed:.2f} s after «send now»", flush=True)
-            outcome = await copies.until_done(
-                time.monotonic() + count / LIMIT * 3 + 300, stall=120, report_every=60
-            )
-        api.stop()
-        bot_figures = bot_rows(bot, load_before)
+    async with announcing(options, texts, "c", count) as run:
+        first_after = run.first.at - run.pressed
+        print(f"  first copy {first_after:.2f} s after «send now»", flush=True)
+        outcome = await run.copies.until_done(
+            time.monotonic() + count / LIMIT * 3 + 300, stall=120, report_every=60
+        )
+    copies = run.copies
     minutes = copies.per_minute()
     worst = min(minutes, default=None)
     table(
         f"(c) announcement to {count} residents",
         [
-            ("«send now» to first copy", f"{first.at - pressed:.2f} s"),
+            ("«send now» to first copy", f"{first_after:.2f} s"),
             (
                 "rate over the whole run",
                 f"{copies.rate():.2f}/s = {copies.rate() / LIMIT:.3f} of 30/s",
@@ -658,15 +678,7 @@ async def scenario_c(options: Options, texts: ModuleType) -> None:
                 if worst is None
                 else f"{worst / 60:.2f}/s = {worst / 60 / LIMIT:.3f} of 30/s",
             ),
-            progress_row(api, texts, pressed),
-            (
-                "copies delivered",
-                f"{len(copies.chats)} of {count} ({outcome}),"
-                f" {len(copies.times) - len(copies.chats)} duplicates",
-            ),
-            *too_many_rows(api),
-            *bot_figures,
-            ("wall time", f"{time.monotonic() - began:.0f} s"),
+            *run.closing_rows(count, outcome, texts),
         ],
     )
 
