@@ -31,7 +31,7 @@ AGENCY_ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "no": ((NEW, ACKNOWLEDGED), QUEUED),  # "not ours", with a reason
 }
 
-# Open tickets another resident may back with «من هم»: at an agency or waiting for one, never
+# Open tickets another resident may back (BUTTON_ME_TOO): at an agency or waiting for one, never
 # one a facilitator has still to approve (its text is unreviewed) or has hidden parts of.
 JOINABLE = (*AT_AGENCY, QUEUED)
 
@@ -41,7 +41,7 @@ def joinable(ticket: Ticket) -> bool:
 
 
 # A canned answer (catalog) announces a status; it is offered one step before it and at it, so
-# «مشکل برطرف شد» cannot close a ticket nobody has even acknowledged.
+# a «resolved» answer cannot close a ticket nobody has even acknowledged.
 CANNED_OFFERED_AT: dict[str, tuple[str, ...]] = {
     ACKNOWLEDGED: (NEW, REOPENED, ACKNOWLEDGED),
     IN_PROGRESS: (ACKNOWLEDGED, IN_PROGRESS),

@@ -458,7 +458,7 @@ def _to_resident(user_id: int, text: str, ticket_id: int | None = None) -> Outgo
 async def _submit(update: Update, context: BotContext, resident: Resident) -> str | int:
     """Store the ticket with what it owes people; the draft goes only once it is stored. If the
     database cannot take it (disk full …), the resident is told it was not sent and may press
-    «ثبت نهایی» again."""
+    confirm (BUTTON_CONFIRM) again."""
     draft = context.user_data[_DRAFT]
     catalog, notices = context.catalog, context.app.notices
     route = tickets.route(catalog, context.app.agency_chats, draft["category"])
