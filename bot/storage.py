@@ -522,6 +522,9 @@ class Storage:
         async with self._connection() as db:
             return list(await db.execute_fetchall(sql, tuple(params)))
 
+    async def _tickets(self, sql: str, params: Iterable[Any] = ()) -> list[Ticket]:
+        return [_ticket(row) for row in await self._fetchall(sql, params)]
+
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
@@ -837,14 +840,13 @@ class Storage:
 
     async def tickets_of_resident(self, user_id: int, limit: int, offset: int) -> list[Ticket]:
         """Newest first: the resident's own tickets and those they joined ('me too')."""
-        rows = await self._fetchall(
+        return await self._tickets(
             "SELECT * FROM tickets WHERE id IN ("
             " SELECT id FROM tickets WHERE resident_id = ?1"
             " UNION SELECT ticket_id FROM ticket_supporters WHERE user_id = ?1)"
             " ORDER BY id DESC LIMIT ?2 OFFSET ?3",
             (user_id, limit, offset),
         )
-        return [_ticket(row) for row in rows]
 
     async def count_tickets_of_resident(self, user_id: int) -> int:
         row = await self._fetchone(
@@ -896,7 +898,7 @@ class Storage:
         with `box` (min/max latitude, min/max longitude), only those without a location or
         inside it."""
         min_lat, max_lat, min_lon, max_lon = box or (None, None, None, None)
-        rows = await self._fetchall(
+        return await self._tickets(
             "SELECT * FROM tickets WHERE category = ? AND neighborhood = ?"
             " AND status IN (SELECT value FROM json_each(?)) AND created_at >= ?"
             " AND resident_id != ? AND (? IS NULL OR latitude IS NULL"
@@ -905,7 +907,6 @@ class Storage:
             (category, neighborhood, json.dumps(OPEN_STATUSES), _ts(since), exclude_resident,
              min_lat, min_lat, max_lat, min_lon, max_lon, limit),
         )  # fmt: skip
-        return [_ticket(row) for row in rows]
 
     async def queue(self, neighborhoods: Iterable[str], limit: int, offset: int) -> list[Ticket]:
         """The facilitators' queue: tickets waiting for review or with no agency, oldest first."""
@@ -913,45 +914,41 @@ class Storage:
         if not keys:
             return []
         placeholders = ", ".join("?" for _ in keys)
-        rows = await self._fetchall(
+        return await self._tickets(
             f"SELECT * FROM tickets WHERE neighborhood IN ({placeholders})"
             " AND status IN ('review', 'queued') ORDER BY id LIMIT ? OFFSET ?",
             (*keys, limit, offset),
         )
-        return [_ticket(row) for row in rows]
 
     async def tickets_waiting_for(self, agency: str) -> list[Ticket]:
         """Tickets at `agency` not yet acknowledged there, except those whose card is still
         owed (it goes out anyway)."""
-        rows = await self._fetchall(
+        return await self._tickets(
             "SELECT * FROM tickets WHERE agency = ? AND status IN ('new', 'reopened')"
             " AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.ticket_id = tickets.id"
             "  AND state IN ('pending', 'sending') AND json_extract(payload, '$.card'))"
             " ORDER BY id",
             (agency,),
         )
-        return [_ticket(row) for row in rows]
 
     async def tickets_handed_back(self, agency: str) -> list[Ticket]:
         """Queued tickets of `agency` that went to the facilitators only because its chat could
         not be reached, and that nobody has moved since."""
-        rows = await self._fetchall(
+        return await self._tickets(
             "SELECT * FROM tickets WHERE agency = ? AND status = 'queued'"
             " AND (SELECT kind FROM ticket_events WHERE ticket_id = tickets.id"
             "  AND status IS NOT NULL ORDER BY id DESC LIMIT 1) = 'unreachable'"
             " ORDER BY id",
             (agency,),
         )
-        return [_ticket(row) for row in rows]
 
     async def tickets_with_card_in(self, chat_id: int) -> list[Ticket]:
         """Tickets still at an agency whose card was sent to `chat_id`."""
-        rows = await self._fetchall(
+        return await self._tickets(
             "SELECT * FROM tickets WHERE card_chat_id = ?"
             " AND status IN ('new', 'acknowledged', 'in_progress', 'reopened') ORDER BY id",
             (chat_id,),
         )
-        return [_ticket(row) for row in rows]
 
     async def overdue(self, agency: str, stage: str, deadline: datetime) -> list[Ticket]:
         """Tickets of `agency` past their deadline and not yet reminded.
@@ -967,11 +964,10 @@ class Storage:
                 "status IN ('new', 'acknowledged', 'in_progress', 'reopened')"
                 " AND resolve_reminded_at IS NULL"
             )
-        rows = await self._fetchall(
+        return await self._tickets(
             f"SELECT * FROM tickets WHERE agency = ? AND {condition} AND routed_at < ? ORDER BY id",
             (agency, _ts(deadline)),
         )
-        return [_ticket(row) for row in rows]
 
     async def mark_reminded(self, ticket_id: int, stage: str, messages: list[Outgoing]) -> None:
         column = "ack_reminded_at" if stage == "ack" else "resolve_reminded_at"
